@@ -1,0 +1,76 @@
+package dev.portalgateway.caller;
+
+import dev.portalgateway.system.GatewayProblem;
+import dev.portalgateway.system.Problems;
+import dev.portalgateway.system.RequestIds;
+import dev.portalgateway.workos.Intent;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.server.HandlerFilterFunction;
+import org.springframework.web.reactive.function.server.HandlerFunction;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/**
+ * Writes one line per link request to the {@code audit} logger, whatever its outcome:
+ * caller, organization, intent, outcome, status, WorkOS request id, latency and request
+ * id.
+ * <p>
+ * Only validated values are written (organization ids and intents after validation,
+ * caller names from configuration), so a hostile request cannot forge audit lines. Never
+ * the link, its token, or the caller's token.
+ */
+@Component
+public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerResponse> {
+
+	private static final Log audit = LogFactory.getLog("audit");
+
+	private static final String SUBJECT = AuditLog.class.getName() + ".subject";
+
+	private static final String UPSTREAM = AuditLog.class.getName() + ".upstream";
+
+	@Override
+	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
+		long start = System.nanoTime();
+		return next.handle(request)
+			.doOnNext((response) -> write(request, outcome(request), response.statusCode().value(), start))
+			.doOnCancel(() -> write(request, "cancelled", 499, start));
+	}
+
+	/** Records what the request is about, once it is validated. */
+	public static void subject(ServerRequest request, String organization, Intent intent) {
+		request.attributes().put(SUBJECT, organization + " intent=" + intent.value());
+	}
+
+	/** Records WorkOS's request id of a successful call. */
+	public static void upstream(ServerRequest request, @Nullable String upstreamRequestId) {
+		if (upstreamRequestId != null) {
+			request.attributes().put(UPSTREAM, upstreamRequestId);
+		}
+	}
+
+	private static String outcome(ServerRequest request) {
+		GatewayProblem problem = Problems.problemOf(request);
+		return (problem != null) ? problem.code().code() : "created";
+	}
+
+	private static void write(ServerRequest request, String outcome, int status, long start) {
+		if (!audit.isInfoEnabled()) {
+			return;
+		}
+		GatewayProblem problem = Problems.problemOf(request);
+		Object upstream = request.attribute(UPSTREAM)
+			.orElse((problem != null && problem.upstreamRequestId() != null) ? problem.upstreamRequestId() : "-");
+		String caller = CallerAuthentication.findCaller(request).map(Caller::name).orElse("-");
+		String subject = request.attribute(SUBJECT).map(Object::toString).orElse("- intent=-");
+		long latencyMs = (System.nanoTime() - start) / 1_000_000;
+		audit.info("portal_link caller=" + caller + " organization=" + subject + " outcome=" + outcome + " status="
+				+ status + " upstream_request_id=" + upstream + " latency_ms=" + latencyMs + " request_id="
+				+ RequestIds.of(request));
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * Who is calling and what they may do: tokens, policies, the audit log.
+ */
+@NullMarked
+package dev.portalgateway.caller;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,249 @@
+package dev.portalgateway.portallink;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import dev.portalgateway.system.GatewayProblem;
+import dev.portalgateway.system.GatewayProblem.FieldError;
+import dev.portalgateway.system.ProblemCode;
+import dev.portalgateway.workos.GenerateLinkCommand;
+import dev.portalgateway.workos.Intent;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Reads and validates the body of {@code POST /v1/portal-links}, collecting every problem
+ * so a caller sees all its mistakes at once.
+ * <p>
+ * The body is read as a JSON tree rather than bound to a class so that unknown fields,
+ * duplicate keys and wrong types are each reported by field name. Error messages never
+ * echo the caller's values.
+ */
+final class PortalLinkRequestParser {
+
+	static final int MAX_EMAILS = 20;
+
+	static final int MAX_URL_LENGTH = 2048;
+
+	private static final Set<String> FIELDS = Set.of("organization", "intent", "return_url", "success_url",
+			"intent_options", "it_contact_emails");
+
+	private static final Pattern ORGANIZATION = Pattern.compile("org_[A-Za-z0-9]{1,64}");
+
+	/** The WHATWG "valid e-mail address" grammar, with a dot required in the domain. */
+	private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+			+ "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+");
+
+	private static final Set<String> LOOPBACK_HOSTS = Set.of("localhost", "127.0.0.1", "[::1]");
+
+	/**
+	 * Bounds the errors list and the echoed unknown field names a hostile body can
+	 * produce.
+	 */
+	private static final int MAX_ERRORS = 20;
+
+	private final JsonMapper mapper = JsonMapper.builder()
+		.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+		.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+		.build();
+
+	GenerateLinkCommand parse(byte[] body) {
+		JsonNode root = readTree(body);
+		Errors errors = new Errors();
+		for (String name : root.propertyNames()) {
+			if (!FIELDS.contains(name)) {
+				errors.add(ProblemCode.INVALID_REQUEST, shorten(name),
+						"unknown field; expected one of organization, intent, return_url, success_url, "
+								+ "intent_options, it_contact_emails");
+			}
+		}
+		String organization = organization(root, errors);
+		Intent intent = intent(root, errors);
+		URI returnUrl = url(root, "return_url", errors);
+		URI successUrl = url(root, "success_url", errors);
+		ObjectNode intentOptions = intentOptions(root, errors);
+		List<String> emails = emails(root, errors);
+		errors.throwIfAny();
+		return new GenerateLinkCommand(organization, intent, returnUrl, successUrl, intentOptions, emails);
+	}
+
+	private JsonNode readTree(byte[] body) {
+		JsonNode root;
+		try {
+			root = (body.length > 0) ? this.mapper.readTree(body) : null;
+		}
+		catch (JacksonException ex) {
+			root = null;
+		}
+		if (root == null || !root.isObject()) {
+			throw new GatewayProblem(ProblemCode.INVALID_REQUEST, "The body must be a JSON object.")
+				.withErrors(List.of(new FieldError("body", "must be a single JSON object without duplicate keys")));
+		}
+		return root;
+	}
+
+	private static @Nullable String organization(JsonNode root, Errors errors) {
+		String value = requiredString(root, "organization", errors);
+		if (value != null && !ORGANIZATION.matcher(value).matches()) {
+			errors.add(ProblemCode.INVALID_REQUEST, "organization", "must be org_ followed by 1-64 letters or digits");
+			return null;
+		}
+		return value;
+	}
+
+	private static @Nullable Intent intent(JsonNode root, Errors errors) {
+		String value = requiredString(root, "intent", errors);
+		if (value == null) {
+			return null;
+		}
+		Intent intent = Intent.fromValue(value).orElse(null);
+		if (intent == null) {
+			errors.add(ProblemCode.INVALID_INTENT, "intent", "must be one of sso, dsync, audit_logs, log_streams, "
+					+ "domain_verification, certificate_renewal, bring_your_own_key");
+		}
+		return intent;
+	}
+
+	private static @Nullable URI url(JsonNode root, String field, Errors errors) {
+		JsonNode node = root.get(field);
+		if (node == null || node.isNull()) {
+			return null;
+		}
+		if (!node.isString()) {
+			errors.add(ProblemCode.INVALID_REQUEST, field, "must be a string");
+			return null;
+		}
+		String value = node.stringValue();
+		if (value.length() > MAX_URL_LENGTH) {
+			errors.add(ProblemCode.INVALID_URL, field, "must be at most " + MAX_URL_LENGTH + " characters");
+			return null;
+		}
+		URI uri;
+		try {
+			uri = new URI(value);
+		}
+		catch (URISyntaxException ex) {
+			errors.add(ProblemCode.INVALID_URL, field, "must be a well-formed absolute URL");
+			return null;
+		}
+		String scheme = (uri.getScheme() != null) ? uri.getScheme().toLowerCase(Locale.ROOT) : "";
+		String host = (uri.getHost() != null) ? uri.getHost().toLowerCase(Locale.ROOT) : null;
+		if (!uri.isAbsolute() || host == null || host.isEmpty()) {
+			errors.add(ProblemCode.INVALID_URL, field, "must be an absolute URL with a host");
+		}
+		else if (uri.getRawUserInfo() != null) {
+			// https://trusted.example@evil.example would pass a careless host check.
+			errors.add(ProblemCode.INVALID_URL, field, "must not contain user info");
+		}
+		else if (!scheme.equals("https") && !(scheme.equals("http") && LOOPBACK_HOSTS.contains(host))) {
+			errors.add(ProblemCode.INVALID_URL, field, "must use https (http only for localhost)");
+		}
+		else {
+			return uri;
+		}
+		return null;
+	}
+
+	private static @Nullable ObjectNode intentOptions(JsonNode root, Errors errors) {
+		JsonNode node = root.get("intent_options");
+		if (node == null || node.isNull()) {
+			return null;
+		}
+		if (!node.isObject()) {
+			errors.add(ProblemCode.INVALID_REQUEST, "intent_options", "must be a JSON object");
+			return null;
+		}
+		return (ObjectNode) node;
+	}
+
+	private static @Nullable List<String> emails(JsonNode root, Errors errors) {
+		JsonNode node = root.get("it_contact_emails");
+		if (node == null || node.isNull()) {
+			return null;
+		}
+		if (!node.isArray()) {
+			errors.add(ProblemCode.INVALID_REQUEST, "it_contact_emails", "must be an array of e-mail addresses");
+			return null;
+		}
+		if (node.size() > MAX_EMAILS) {
+			errors.add(ProblemCode.INVALID_REQUEST, "it_contact_emails",
+					"must hold at most " + MAX_EMAILS + " addresses");
+			return null;
+		}
+		List<String> emails = new ArrayList<>(node.size());
+		for (int i = 0; i < node.size(); i++) {
+			JsonNode element = node.get(i);
+			if (!element.isString() || element.stringValue().length() > 254
+					|| !EMAIL.matcher(element.stringValue()).matches()) {
+				errors.add(ProblemCode.INVALID_REQUEST, "it_contact_emails[" + i + "]",
+						"must be a valid e-mail address");
+			}
+			else {
+				emails.add(element.stringValue());
+			}
+		}
+		return emails;
+	}
+
+	private static @Nullable String requiredString(JsonNode root, String field, Errors errors) {
+		JsonNode node = root.get(field);
+		if (node == null || node.isNull()) {
+			errors.add(ProblemCode.INVALID_REQUEST, field, "is required");
+			return null;
+		}
+		if (!node.isString()) {
+			errors.add(ProblemCode.INVALID_REQUEST, field, "must be a string");
+			return null;
+		}
+		return node.stringValue();
+	}
+
+	private static String shorten(String name) {
+		String printable = name.replaceAll("\\p{Cntrl}", "?");
+		return (printable.length() > 64) ? printable.substring(0, 64) + "…" : printable;
+	}
+
+	/**
+	 * Field errors collected so far; the most basic kind of error decides the answer's
+	 * code.
+	 */
+	private static final class Errors {
+
+		private final List<FieldError> errors = new ArrayList<>();
+
+		private final EnumSet<ProblemCode> codes = EnumSet.noneOf(ProblemCode.class);
+
+		void add(ProblemCode code, String field, String message) {
+			this.codes.add(code);
+			if (this.errors.size() < MAX_ERRORS) {
+				this.errors.add(new FieldError(field, message));
+			}
+		}
+
+		void throwIfAny() {
+			if (this.errors.isEmpty()) {
+				return;
+			}
+			// Declaration order of ProblemCode puts invalid_request before invalid_intent
+			// and
+			// invalid_url: a malformed request is reported as such even if its intent is
+			// also wrong.
+			ProblemCode code = this.codes.iterator().next();
+			String fields = String.join(", ", this.errors.stream().map(FieldError::field).distinct().toList());
+			throw new GatewayProblem(code, "Invalid field(s): " + fields + ".").withErrors(this.errors);
+		}
+
+	}
+
+}

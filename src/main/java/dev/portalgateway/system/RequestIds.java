@@ -1,0 +1,68 @@
+package dev.portalgateway.system;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+/**
+ * Gives every request an id: the caller's {@code X-Request-Id} when it is well formed,
+ * else a new UUID. The id is echoed on every response, put in every problem and sent to
+ * WorkOS.
+ * <p>
+ * A malformed id (too long, or with characters outside {@code [A-Za-z0-9._:-]}) is
+ * replaced, not rejected: it is a correlation aid, and echoing it unchecked would allow
+ * header and log injection.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+public class RequestIds implements WebFilter {
+
+	/** The header carrying the id, both ways. */
+	public static final String HEADER = "X-Request-Id";
+
+	private static final String ATTRIBUTE = RequestIds.class.getName() + ".id";
+
+	private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		String id = wellFormedOrNew(exchange.getRequest().getHeaders().getFirst(HEADER));
+		exchange.getAttributes().put(ATTRIBUTE, id);
+		exchange.getResponse().getHeaders().set(HEADER, id);
+		return chain.filter(exchange);
+	}
+
+	static String wellFormedOrNew(@Nullable String candidate) {
+		String id = wellFormedOrNull(candidate);
+		return (id != null) ? id : UUID.randomUUID().toString();
+	}
+
+	/**
+	 * The id if it is safe to log and echo ({@code [A-Za-z0-9._:-]}, at most 128
+	 * characters), else {@code null}; also used for ids WorkOS sends back.
+	 */
+	public static @Nullable String wellFormedOrNull(@Nullable String candidate) {
+		return (candidate != null && WELL_FORMED.matcher(candidate).matches()) ? candidate : null;
+	}
+
+	/** The id of this exchange; {@code "-"} only if the filter did not run. */
+	public static String of(ServerWebExchange exchange) {
+		Object id = exchange.getAttribute(ATTRIBUTE);
+		return (id != null) ? id.toString() : "-";
+	}
+
+	public static String of(ServerRequest request) {
+		return of(request.exchange());
+	}
+
+}

@@ -1,0 +1,213 @@
+package dev.portalgateway.workos;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.portalgateway.system.GatewayProblem;
+import dev.portalgateway.system.ProblemCode;
+import dev.portalgateway.system.RequestIds;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.timeout.ReadTimeoutException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.PrematureCloseException;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * The only client of the WorkOS API: generates Admin Portal links and turns every WorkOS
+ * answer and transport fault into either a {@link GeneratedLink} or a
+ * {@link GatewayProblem}.
+ */
+public class WorkOsClient {
+
+	static final String GENERATE_LINK_PATH = "/portal/generate_link";
+
+	static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+	static final String UPSTREAM_REQUEST_ID = "X-Request-ID";
+
+	private static final Log logger = LogFactory.getLog(WorkOsClient.class);
+
+	/** Used when WorkOS answers 429 without a (readable) {@code Retry-After}. */
+	private static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+
+	private static final int MAX_UPSTREAM_MESSAGE = 300;
+
+	private final WebClient webClient;
+
+	private final WorkOsProperties properties;
+
+	private final Clock clock;
+
+	WorkOsClient(WebClient webClient, WorkOsProperties properties, Clock clock) {
+		this.webClient = webClient;
+		this.properties = properties;
+		this.clock = clock;
+	}
+
+	/**
+	 * Asks WorkOS for an Admin Portal link.
+	 * @param command what to ask for, already validated and authorized
+	 * @param requestId the caller's request id, passed on as {@code X-Request-Id}
+	 * @return the link, or an error that is always a {@link GatewayProblem}
+	 */
+	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId) {
+		// One key per caller request: WorkOS treats a repeat with the same key as the
+		// same request.
+		String idempotencyKey = UUID.randomUUID().toString();
+		return this.webClient.post()
+			.uri(GENERATE_LINK_PATH)
+			.header(IDEMPOTENCY_KEY, idempotencyKey)
+			.header(RequestIds.HEADER, requestId)
+			.bodyValue(GenerateLinkBody.of(command))
+			.exchangeToMono(this::readLink)
+			.onErrorMap((failure) -> !(failure instanceof GatewayProblem), this::transportProblem);
+	}
+
+	private Mono<GeneratedLink> readLink(ClientResponse response) {
+		// WorkOS's id goes into logs and problem bodies: accept it only in a safe shape.
+		String upstreamRequestId = RequestIds
+			.wellFormedOrNull(response.headers().asHttpHeaders().getFirst(UPSTREAM_REQUEST_ID));
+		HttpStatusCode status = response.statusCode();
+		if (status.is2xxSuccessful()) {
+			return response.bodyToMono(LinkBody.class)
+				.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
+						(failure) -> unreadable(upstreamRequestId))
+				.filter(LinkBody::isUsable)
+				.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId)))
+				.map((body) -> new GeneratedLink(body.link(), this.clock.instant(), upstreamRequestId));
+		}
+		return response.bodyToMono(ErrorBody.class)
+			.onErrorResume((failure) -> Mono.empty())
+			.defaultIfEmpty(ErrorBody.NONE)
+			.flatMap((body) -> Mono
+				.error(problemFor(status, body, response.headers().asHttpHeaders(), upstreamRequestId)));
+	}
+
+	private GatewayProblem problemFor(HttpStatusCode status, ErrorBody body, HttpHeaders headers,
+			@Nullable String upstreamRequestId) {
+		int code = status.value();
+		GatewayProblem problem = switch (code) {
+			case 404 ->
+				new GatewayProblem(ProblemCode.ORGANIZATION_NOT_FOUND, "WorkOS does not know this organization.");
+			case 400, 422 -> new GatewayProblem(ProblemCode.UPSTREAM_REJECTED,
+					"WorkOS rejected the request: " + body.safeMessage(MAX_UPSTREAM_MESSAGE));
+			case 401, 403 -> new GatewayProblem(ProblemCode.UPSTREAM_AUTH_FAILED,
+					"WorkOS refused the gateway's credentials; the operators need to check the API key.");
+			case 429 ->
+				new GatewayProblem(ProblemCode.RATE_LIMITED, "WorkOS is rate limiting this gateway.").withRetryAfter(
+						RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER), this.clock, DEFAULT_RETRY_AFTER));
+			default -> new GatewayProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS answered with status " + code + ".");
+		};
+		if (problem.code() == ProblemCode.UPSTREAM_AUTH_FAILED) {
+			logger.error("WorkOS answered " + code + " to API key " + this.properties.apiKey()
+					+ ": the key is wrong, revoked or lacks Admin Portal access (upstream_request_id="
+					+ upstreamRequestId + ")");
+		}
+		else {
+			logger.warn("WorkOS answered " + code + " (upstream_request_id=" + upstreamRequestId + ")");
+		}
+		return problem.withUpstreamRequestId(upstreamRequestId);
+	}
+
+	private GatewayProblem unreadable(@Nullable String upstreamRequestId) {
+		logger.warn("WorkOS answered success without a usable link (upstream_request_id=" + upstreamRequestId + ")");
+		return new GatewayProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS answered with an unreadable body.")
+			.withUpstreamRequestId(upstreamRequestId);
+	}
+
+	private GatewayProblem transportProblem(Throwable failure) {
+		if (hasCause(failure, ReadTimeoutException.class, TimeoutException.class)) {
+			logger.warn("WorkOS did not answer within " + this.properties.responseTimeout());
+			return new GatewayProblem(ProblemCode.UPSTREAM_TIMEOUT,
+					"WorkOS did not answer within " + this.properties.responseTimeout().toMillis() + " ms.", failure);
+		}
+		if (hasCause(failure, ConnectException.class, ConnectTimeoutException.class, UnknownHostException.class,
+				NoRouteToHostException.class)) {
+			logger.warn("WorkOS could not be reached: " + failure.getClass().getSimpleName());
+			return new GatewayProblem(ProblemCode.UPSTREAM_UNAVAILABLE, "WorkOS could not be reached.", failure);
+		}
+		if (hasCause(failure, PrematureCloseException.class)) {
+			logger.warn("WorkOS closed the connection before answering");
+			return new GatewayProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS closed the connection before answering.",
+					failure);
+		}
+		logger.warn("Calling WorkOS failed", failure);
+		return new GatewayProblem(ProblemCode.UPSTREAM_UNAVAILABLE, "WorkOS could not be reached.", failure);
+	}
+
+	@SafeVarargs
+	private static boolean hasCause(Throwable failure, Class<? extends Throwable>... types) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			for (Class<? extends Throwable> type : types) {
+				if (type.isInstance(cause)) {
+					return true;
+				}
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The body of {@code POST /portal/generate_link}, snake_case and without null fields.
+	 */
+	@JsonInclude(JsonInclude.Include.NON_NULL)
+	record GenerateLinkBody(String organization, String intent, @JsonProperty("return_url") @Nullable String returnUrl,
+			@JsonProperty("success_url") @Nullable String successUrl,
+			@JsonProperty("intent_options") @Nullable JsonNode intentOptions,
+			@JsonProperty("it_contact_emails") @Nullable List<String> itContactEmails) {
+
+		static GenerateLinkBody of(GenerateLinkCommand command) {
+			return new GenerateLinkBody(command.organization(), command.intent().value(),
+					(command.returnUrl() != null) ? command.returnUrl().toString() : null,
+					(command.successUrl() != null) ? command.successUrl().toString() : null, command.intentOptions(),
+					command.itContactEmails());
+		}
+
+	}
+
+	/** WorkOS's success body: {@code {"link": "https://setup.workos.com?token=…"}}. */
+	record LinkBody(@Nullable String link) {
+
+		boolean isUsable() {
+			return this.link != null && (this.link.startsWith("https://") || this.link.startsWith("http://"));
+		}
+
+	}
+
+	/**
+	 * WorkOS's error body: {@code {"message": "…", "code": "…"}}; both may be missing.
+	 */
+	record ErrorBody(@Nullable String message, @Nullable String code) {
+
+		static final ErrorBody NONE = new ErrorBody(null, null);
+
+		String safeMessage(int maxLength) {
+			if (this.message == null || this.message.isBlank()) {
+				return "no reason given.";
+			}
+			String printable = this.message.replaceAll("\\p{Cntrl}", " ").strip();
+			return (printable.length() > maxLength) ? printable.substring(0, maxLength) + "…" : printable;
+		}
+
+	}
+
+}

@@ -1,0 +1,53 @@
+package dev.portalgateway.workos;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import io.netty.channel.ChannelOption;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * Builds the one {@link WebClient} that talks to WorkOS, from Boot's builder so that
+ * metrics and codecs apply.
+ */
+@Configuration(proxyBeanMethods = false)
+class WorkOsConfiguration {
+
+	@Bean
+	WorkOsClient workOsClient(WebClient.Builder builder, WorkOsProperties properties,
+			ObjectProvider<BuildProperties> build, Clock clock) {
+		// WorkOS sits behind load balancers that drop idle connections; evicting them
+		// first avoids
+		// failing a request on a connection that is already gone.
+		ConnectionProvider connections = ConnectionProvider.builder("workos")
+			.maxIdleTime(Duration.ofSeconds(20))
+			.evictInBackground(Duration.ofSeconds(30))
+			.build();
+		HttpClient httpClient = HttpClient.create(connections)
+			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
+			.responseTimeout(properties.responseTimeout());
+		String version = build.stream().map(BuildProperties::getVersion).findFirst().orElse("dev");
+		WebClient webClient = builder.clone()
+			.baseUrl(properties.baseUrl().toString().replaceAll("/+$", ""))
+			.clientConnector(new ReactorClientHttpConnector(httpClient))
+			.defaultHeaders((headers) -> {
+				headers.setBearerAuth(properties.apiKey().reveal());
+				headers.setAccept(java.util.List.of(MediaType.APPLICATION_JSON));
+				headers.setContentType(MediaType.APPLICATION_JSON);
+				headers.set(HttpHeaders.USER_AGENT, "portal-gateway/" + version);
+			})
+			.build();
+		return new WorkOsClient(webClient, properties, clock);
+	}
+
+}

@@ -1,0 +1,45 @@
+package dev.portalgateway.workos;
+
+import java.net.URI;
+import java.time.Duration;
+
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * How the gateway reaches WorkOS.
+ *
+ * @param apiKey the WorkOS secret key ({@code WORKOS_API_KEY}); masked wherever it is
+ * printed
+ * @param baseUrl the WorkOS API base URL ({@code WORKOS_BASE_URL}), without a trailing
+ * slash
+ * @param connectTimeout how long to wait for a TCP connection to WorkOS
+ * @param responseTimeout how long to wait for WorkOS to answer once the request is sent
+ */
+@Validated
+@ConfigurationProperties("gateway.workos")
+public record WorkOsProperties(
+		@NotNull(message = "is required: set WORKOS_API_KEY (or gateway.workos.api-key)") ApiKey apiKey,
+		@DefaultValue("https://api.workos.com") URI baseUrl, @DefaultValue("2s") Duration connectTimeout,
+		@DefaultValue("5s") Duration responseTimeout) {
+
+	public WorkOsProperties {
+		if (baseUrl != null && (!baseUrl.isAbsolute() || baseUrl.getHost() == null
+				|| !("https".equals(baseUrl.getScheme()) || "http".equals(baseUrl.getScheme())))) {
+			throw new IllegalArgumentException(
+					"gateway.workos.base-url must be an absolute http(s) URL such as https://api.workos.com");
+		}
+		requirePositive("gateway.workos.connect-timeout", connectTimeout);
+		requirePositive("gateway.workos.response-timeout", responseTimeout);
+	}
+
+	private static void requirePositive(String property, Duration timeout) {
+		if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+			throw new IllegalArgumentException(property + " must be positive");
+		}
+	}
+
+}

@@ -1,0 +1,35 @@
+package dev.portalgateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Recorded WorkOS payloads under {@code src/test/resources/workos/}, shaped like WorkOS's
+ * published OpenAPI spec and error pages.
+ */
+public final class WorkOsFixtures {
+
+	/**
+	 * The link inside {@code generate_link-201.json}; tests assert it never reaches a
+	 * log.
+	 */
+	public static final String RECORDED_LINK = "https://setup.workos.com/?token=Z1uX3RbwcIl5fIGJJJCXXisdIAtopSecretLinkToken";
+
+	private WorkOsFixtures() {
+	}
+
+	public static String read(String name) {
+		try (InputStream in = WorkOsFixtures.class.getResourceAsStream("/workos/" + name)) {
+			if (in == null) {
+				throw new IllegalArgumentException("No fixture workos/" + name);
+			}
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}
