@@ -26,6 +26,11 @@ class WorkOsConfiguration {
 	@Bean
 	WorkOsClient workOsClient(WebClient.Builder builder, WorkOsProperties properties,
 			ObjectProvider<BuildProperties> build, Clock clock) {
+		String version = build.stream().map(BuildProperties::getVersion).findFirst().orElse("dev");
+		return create(builder, properties, version, clock);
+	}
+
+	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, String version, Clock clock) {
 		// WorkOS sits behind load balancers that drop idle connections; evicting them
 		// first avoids
 		// failing a request on a connection that is already gone.
@@ -36,7 +41,6 @@ class WorkOsConfiguration {
 		HttpClient httpClient = HttpClient.create(connections)
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
 			.responseTimeout(properties.responseTimeout());
-		String version = build.stream().map(BuildProperties::getVersion).findFirst().orElse("dev");
 		WebClient webClient = builder.clone()
 			.baseUrl(properties.baseUrl().toString().replaceAll("/+$", ""))
 			.clientConnector(new ReactorClientHttpConnector(httpClient))
