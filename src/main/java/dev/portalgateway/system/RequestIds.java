@@ -1,6 +1,5 @@
 package dev.portalgateway.system;
 
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
@@ -44,7 +43,7 @@ public class RequestIds implements WebFilter {
 
 	static String wellFormedOrNew(@Nullable String candidate) {
 		String id = wellFormedOrNull(candidate);
-		return (id != null) ? id : UUID.randomUUID().toString();
+		return (id != null) ? id : Uuids.random();
 	}
 
 	/**

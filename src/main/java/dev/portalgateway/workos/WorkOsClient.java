@@ -6,7 +6,6 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -14,6 +13,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.system.RequestIds;
+import dev.portalgateway.system.Uuids;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import org.apache.commons.logging.Log;
@@ -69,7 +69,7 @@ public class WorkOsClient {
 	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId) {
 		// One key per caller request: WorkOS treats a repeat with the same key as the
 		// same request.
-		String idempotencyKey = UUID.randomUUID().toString();
+		String idempotencyKey = Uuids.random();
 		return this.webClient.post()
 			.uri(GENERATE_LINK_PATH)
 			.header(IDEMPOTENCY_KEY, idempotencyKey)

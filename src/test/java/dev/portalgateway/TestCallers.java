@@ -1,0 +1,47 @@
+package dev.portalgateway;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+/**
+ * The callers integration tests configure: {@code billing} may use sso and dsync with
+ * return URLs on app.example.com and any subdomain of billing.example.com;
+ * {@code auditor} only audit_logs and no return URLs.
+ */
+public final class TestCallers {
+
+	public static final String BILLING_TOKEN = "billing-secret-token-0001";
+
+	public static final String AUDITOR_TOKEN = "auditor-secret-token-0002";
+
+	public static final String API_KEY = "sk_test_integration0123456789";
+
+	private TestCallers() {
+	}
+
+	public static void register(DynamicPropertyRegistry registry) {
+		registry.add("gateway.workos.api-key", () -> API_KEY);
+		registry.add("gateway.callers[0].name", () -> "billing");
+		registry.add("gateway.callers[0].token-sha256", () -> sha256(BILLING_TOKEN));
+		registry.add("gateway.callers[0].intents", () -> "sso,dsync");
+		registry.add("gateway.callers[0].return-url-hosts", () -> "app.example.com,*.billing.example.com");
+		registry.add("gateway.callers[1].name", () -> "auditor");
+		registry.add("gateway.callers[1].token-sha256", () -> sha256(AUDITOR_TOKEN));
+		registry.add("gateway.callers[1].intents", () -> "audit_logs");
+	}
+
+	public static String sha256(String token) {
+		try {
+			return HexFormat.of()
+				.formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
