@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 
 import com.atlassian.oai.validator.OpenApiInteractionValidator;
 import com.atlassian.oai.validator.model.Request;
@@ -12,6 +14,15 @@ import com.atlassian.oai.validator.model.SimpleRequest;
 import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.ValidationReport;
 
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import org.yaml.snakeyaml.Yaml;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.ExchangeResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,6 +40,13 @@ public final class OpenApiContract {
 		.createForInlineApiSpecification(document())
 		.build();
 
+	private static final String DOCUMENT_IRI = "https://portal-gateway.internal/openapi.json";
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	private static final SchemaRegistry schemas = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+			(builder) -> builder.schemas(Map.of(DOCUMENT_IRI, json.writeValueAsString(new Yaml().load(document())))));
+
 	private OpenApiContract() {
 	}
 
@@ -45,6 +63,10 @@ public final class OpenApiContract {
 	public static void assertInteractionMatches(ExchangeResult result) {
 		ValidationReport report = validator.validate(request(result), response(result));
 		assertThat(report.getMessages()).as("OpenAPI contract violations").isEmpty();
+		if (result.getUrl().getPath().equals("/v1/portal-links")) {
+			assertBodyMatches("PortalLinkRequest", result.getRequestBodyContent());
+		}
+		assertResponseBodyMatches(result);
 	}
 
 	/**
@@ -54,6 +76,27 @@ public final class OpenApiContract {
 		Request request = request(result);
 		ValidationReport report = validator.validateResponse(request.getPath(), request.getMethod(), response(result));
 		assertThat(report.getMessages()).as("OpenAPI contract violations").isEmpty();
+		assertResponseBodyMatches(result);
+	}
+
+	/**
+	 * Checks a body against one of the document's component schemas, with JSON Schema
+	 * 2020-12.
+	 */
+	public static void assertBodyMatches(String schemaName, byte[] body) {
+		Schema schema = schemas.getSchema(SchemaLocation.of(DOCUMENT_IRI + "#/components/schemas/" + schemaName));
+		List<Error> errors = schema.validate(json.readTree(body));
+		assertThat(errors).as("body does not match schema " + schemaName).isEmpty();
+	}
+
+	private static void assertResponseBodyMatches(ExchangeResult result) {
+		MediaType contentType = result.getResponseHeaders().getContentType();
+		if (MediaType.APPLICATION_PROBLEM_JSON.equalsTypeAndSubtype(contentType)) {
+			assertBodyMatches("Problem", result.getResponseBodyContent());
+		}
+		else if (result.getStatus().value() == 201 && result.getUrl().getPath().equals("/v1/portal-links")) {
+			assertBodyMatches("PortalLink", result.getResponseBodyContent());
+		}
 	}
 
 	private static Request request(ExchangeResult result) {

@@ -1,0 +1,97 @@
+package dev.portalgateway.system;
+
+import java.time.Duration;
+
+import dev.portalgateway.TestCallers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Actuator: on the management port only, just health (with probes), info, prometheus and
+ * metrics, and never the WorkOS key.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "management.server.port=0", "gateway.workos.base-url=http://127.0.0.1:9" })
+class ActuatorIntegrationTests {
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		TestCallers.register(registry);
+	}
+
+	@LocalServerPort
+	int port;
+
+	@LocalManagementPort
+	int managementPort;
+
+	@ParameterizedTest
+	@ValueSource(strings = { "/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
+			"/actuator/info", "/actuator/prometheus", "/actuator/metrics" })
+	void exposesOnlyTheOperatorEndpoints(String path) {
+		management().get().uri(path).exchange().expectStatus().isOk();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "/actuator/env", "/actuator/configprops", "/actuator/beans", "/actuator/heapdump",
+			"/actuator/threaddump", "/actuator/loggers", "/actuator/mappings", "/actuator/shutdown" })
+	void hidesEverythingElse(String path) {
+		management().get().uri(path).exchange().expectStatus().isNotFound();
+	}
+
+	@Test
+	void keepsActuatorOffTheCallersPort() {
+		WebTestClient.bindToServer()
+			.baseUrl("http://localhost:" + this.port)
+			.build()
+			.get()
+			.uri("/actuator/health")
+			.exchange()
+			.expectStatus()
+			.isNotFound();
+	}
+
+	@Test
+	void showsNoHealthDetails() {
+		String body = management().get()
+			.uri("/actuator/health")
+			.exchange()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
+		assertThat(body).contains("\"status\":\"UP\"").doesNotContain("components").doesNotContain("details");
+	}
+
+	@Test
+	void neverShowsTheKeyOrTokenHashesInMetricsOrInfo() {
+		for (String path : new String[] { "/actuator/prometheus", "/actuator/info", "/actuator/metrics" }) {
+			String body = management().get()
+				.uri(path)
+				.exchange()
+				.expectBody(String.class)
+				.returnResult()
+				.getResponseBody();
+			assertThat(body).as(path)
+				.doesNotContain(TestCallers.API_KEY)
+				.doesNotContain(TestCallers.sha256(TestCallers.BILLING_TOKEN));
+		}
+	}
+
+	private WebTestClient management() {
+		return WebTestClient.bindToServer()
+			.baseUrl("http://localhost:" + this.managementPort)
+			.responseTimeout(Duration.ofSeconds(15))
+			.build();
+	}
+
+}
