@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
 
 /**
  * Runs the gateway on a developer machine: {@code ./mvnw spring-boot:test-run}.
@@ -27,16 +29,26 @@ public final class LocalPortalGateway {
 	}
 
 	public static void main(String[] args) throws NoSuchAlgorithmException {
+		start(args, System.getenv());
+	}
+
+	static ConfigurableApplicationContext start(String[] args, Map<String, String> environment)
+			throws NoSuchAlgorithmException {
 		List<String> arguments = new ArrayList<>(List.of(args));
-		String realKey = System.getenv("WORKOS_API_KEY");
+		SpringApplication application = new SpringApplication(PortalGatewayApplication.class);
+		String realKey = environment.get("WORKOS_API_KEY");
 		boolean emulated = realKey == null || realKey.isBlank();
 		if (emulated) {
 			WorkOsEmulator emulator = WorkOsEmulator.start(Integer.getInteger("emulator.port", 0));
-			Runtime.getRuntime().addShutdownHook(new Thread(emulator::close));
+			application.addListeners((event) -> {
+				if (event instanceof ContextClosedEvent) {
+					emulator.close();
+				}
+			});
 			arguments.add("--gateway.workos.base-url=" + emulator.baseUrl());
 			arguments.add("--gateway.workos.api-key=" + WorkOsEmulator.API_KEY);
 		}
-		String token = System.getenv("DEMO_CALLER_TOKEN");
+		String token = environment.get("DEMO_CALLER_TOKEN");
 		if (token == null || token.isBlank()) {
 			byte[] random = new byte[24];
 			new SecureRandom().nextBytes(random);
@@ -49,8 +61,7 @@ public final class LocalPortalGateway {
 		arguments.add("--gateway.callers[0].intents=sso,dsync,audit_logs,log_streams,domain_verification,"
 				+ "certificate_renewal,bring_your_own_key");
 		arguments.add("--gateway.callers[0].return-url-hosts=localhost,example.com,*.example.com");
-		ConfigurableApplicationContext context = SpringApplication.run(PortalGatewayApplication.class,
-				arguments.toArray(String[]::new));
+		ConfigurableApplicationContext context = application.run(arguments.toArray(String[]::new));
 		String port = context.getEnvironment().getProperty("local.server.port", "8080");
 		// Printed, not logged: this is a developer's terminal and the token is a
 		// throwaway.
@@ -67,6 +78,7 @@ public final class LocalPortalGateway {
 
 						""",
 				port, emulated ? "the built-in WorkOS emulator" : "WorkOS (WORKOS_API_KEY is set)", token);
+		return context;
 	}
 
 }

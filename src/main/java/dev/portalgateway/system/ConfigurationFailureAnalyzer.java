@@ -1,6 +1,12 @@
 package dev.portalgateway.system;
 
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.validation.BindValidationException;
@@ -16,6 +22,8 @@ import org.springframework.validation.ObjectError;
  * may be the WorkOS key or a caller's token hash.
  */
 class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<BindException> implements Ordered {
+
+	private static final Pattern NO_ENUM_CONSTANT = Pattern.compile("No enum constant ([\\w.$]+)\\.\\w+");
 
 	@Override
 	public int getOrder() {
@@ -38,7 +46,10 @@ class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<BindException
 				.map((error) -> property + fieldSuffix(error) + " " + error.getDefaultMessage())
 				.collect(Collectors.joining("; "));
 		}
-		String reason = deepestMessage(cause);
+		String reason = unknownEnumValue(cause);
+		if (reason == null) {
+			reason = deepestMessage(cause);
+		}
 		return (reason.startsWith("gateway.") || reason.startsWith(property)) ? reason : property + " " + reason;
 	}
 
@@ -47,7 +58,31 @@ class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<BindException
 			return "";
 		}
 		// apiKey -> api-key, callers[0].tokenSha256 -> callers[0].token-sha256
-		return "." + field.getField().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+		return "." + field.getField().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+	}
+
+	/**
+	 * Enum binding failures name the Java class; say which values are allowed instead.
+	 */
+	private static @Nullable String unknownEnumValue(Throwable failure) {
+		for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+			Matcher matcher = (cause.getMessage() != null) ? NO_ENUM_CONSTANT.matcher(cause.getMessage()) : null;
+			if (matcher != null && matcher.find()) {
+				try {
+					Object[] constants = Class.forName(matcher.group(1)).getEnumConstants();
+					if (constants != null) {
+						return "has an unknown value; allowed: " + Arrays.stream(constants)
+							.map(Object::toString)
+							.map((name) -> name.toLowerCase(Locale.ROOT))
+							.collect(Collectors.joining(", "));
+					}
+				}
+				catch (ClassNotFoundException ex) {
+					return "has an unknown value";
+				}
+			}
+		}
+		return null;
 	}
 
 	private static String deepestMessage(Throwable failure) {

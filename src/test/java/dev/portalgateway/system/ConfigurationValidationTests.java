@@ -1,0 +1,70 @@
+package dev.portalgateway.system;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.portalgateway.PortalGatewayApplication;
+import dev.portalgateway.TestCallers;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
+
+/**
+ * A bad property stops startup with one line naming it, and never prints its value.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ConfigurationValidationTests {
+
+	private static final String HASH = TestCallers.sha256("some-token");
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
+			"gateway.workos.api-key= | gateway.workos.api-key is required: set WORKOS_API_KEY | -",
+			"gateway.workos.api-key=pk_live_leakyValue123 | gateway.workos.api-key must start with sk_test_ or sk_live_ | leakyValue123",
+			"gateway.workos.api-key=sk_live_has space | gateway.workos.api-key must start with sk_test_ or sk_live_ | has space",
+			"gateway.workos.base-url=ftp://api.workos.com | gateway.workos.base-url must be an absolute http(s) URL | -",
+			"gateway.workos.response-timeout=0s | gateway.workos.response-timeout must be positive | -",
+			"gateway.workos.connect-timeout=-1s | gateway.workos.connect-timeout must be positive | -",
+			"gateway.callers[0].token-sha256=abc123 | gateway.callers[0].token-sha256 must be the 64 hex characters | abc123",
+			"gateway.callers[0].intents=sso,saml | gateway.callers[0].intents has an unknown value; allowed: sso, dsync, audit_logs | -",
+			"gateway.callers[0].name=has space | gateway.callers[0].name must be 1-63 letters | -",
+			"gateway.callers[0].return-url-hosts=https://app.example.com | gateway.callers[0].return-url-hosts[0] must be a host name | -",
+			"gateway.callers[1].name=billing | gateway.callers[1].name repeats an earlier caller's name | -" })
+	void failsFastWithOneLineNamingTheProperty(String override, String expectedLine, String secret,
+			CapturedOutput output) {
+		Map<String, String> properties = new LinkedHashMap<>();
+		properties.put("gateway.workos.api-key", "sk_test_valid0001");
+		properties.put("gateway.callers[0].name", "billing");
+		properties.put("gateway.callers[0].token-sha256", HASH);
+		properties.put("gateway.callers[0].intents", "sso");
+		properties.put("gateway.callers[1].name", "other");
+		properties.put("gateway.callers[1].token-sha256", TestCallers.sha256("other-token"));
+		properties.put("gateway.callers[1].intents", "dsync");
+		properties.put(override.substring(0, override.indexOf('=')), override.substring(override.indexOf('=') + 1));
+		List<String> args = new ArrayList<>();
+		properties.forEach((name, value) -> args.add("--" + name + "=" + value));
+		assertThatException()
+			.isThrownBy(() -> new SpringApplicationBuilder(PortalGatewayApplication.class).web(WebApplicationType.NONE)
+				.run(args.toArray(String[]::new)));
+		String line = output.getAll()
+			.lines()
+			.filter((candidate) -> candidate.startsWith("Invalid configuration: "))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("No 'Invalid configuration' line in:\n" + output.getAll()));
+		assertThat(line).contains(expectedLine);
+		if (!"-".equals(secret)) {
+			assertThat(output.getAll()).doesNotContain(secret);
+		}
+	}
+
+}
