@@ -1,14 +1,12 @@
 package dev.portalgateway;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+
+import dev.portalgateway.system.Sha256;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -28,12 +26,11 @@ public final class LocalPortalGateway {
 	private LocalPortalGateway() {
 	}
 
-	public static void main(String[] args) throws NoSuchAlgorithmException {
+	public static void main(String[] args) {
 		start(args, System.getenv());
 	}
 
-	static ConfigurableApplicationContext start(String[] args, Map<String, String> environment)
-			throws NoSuchAlgorithmException {
+	static ConfigurableApplicationContext start(String[] args, Map<String, String> environment) {
 		List<String> arguments = new ArrayList<>(List.of(args));
 		SpringApplication application = new SpringApplication(PortalGatewayApplication.class);
 		String realKey = environment.get("WORKOS_API_KEY");
@@ -54,8 +51,7 @@ public final class LocalPortalGateway {
 			new SecureRandom().nextBytes(random);
 			token = "demo_" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
 		}
-		String hash = HexFormat.of()
-			.formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+		String hash = Sha256.hex(token);
 		arguments.add("--gateway.callers[0].name=demo");
 		arguments.add("--gateway.callers[0].token-sha256=" + hash);
 		arguments.add("--gateway.callers[0].intents=sso,dsync,audit_logs,log_streams,domain_verification,"

@@ -1,11 +1,11 @@
 package dev.portalgateway;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.portalgateway.system.Sha256;
+
+import java.time.Duration;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * The callers integration tests configure: {@code billing} may use sso and dsync with
@@ -23,6 +23,14 @@ public final class TestCallers {
 	private TestCallers() {
 	}
 
+	/** A client for the gateway (or its management port) on this port. */
+	public static WebTestClient client(int port) {
+		return WebTestClient.bindToServer()
+			.baseUrl("http://localhost:" + port)
+			.responseTimeout(Duration.ofSeconds(15))
+			.build();
+	}
+
 	public static void register(DynamicPropertyRegistry registry) {
 		registry.add("gateway.workos.api-key", () -> API_KEY);
 		registry.add("gateway.callers[0].name", () -> "billing");
@@ -35,13 +43,7 @@ public final class TestCallers {
 	}
 
 	public static String sha256(String token) {
-		try {
-			return HexFormat.of()
-				.formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException(ex);
-		}
+		return Sha256.hex(token);
 	}
 
 }

@@ -1,12 +1,11 @@
 package dev.portalgateway.caller;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
+import dev.portalgateway.system.Sha256;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -35,7 +34,7 @@ class CallerAuthenticator {
 	}
 
 	Optional<Caller> authenticate(String token) {
-		byte[] digest = sha256(token);
+		byte[] digest = Sha256.of(token);
 		Caller found = null;
 		// Look at every entry, without stopping at a match, so timing tells nothing about
 		// which one.
@@ -45,15 +44,6 @@ class CallerAuthenticator {
 			}
 		}
 		return Optional.ofNullable(found);
-	}
-
-	private static byte[] sha256(String token) {
-		try {
-			return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is part of every JDK", ex);
-		}
 	}
 
 	private record Entry(byte[] tokenSha256, Caller caller) {

@@ -1,9 +1,6 @@
 package dev.portalgateway.workos;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.portalgateway.system.Sha256;
 
 /**
  * The WorkOS secret key. Its {@code toString()} shows only the environment and a
@@ -29,7 +26,7 @@ public final class ApiKey {
 			throw new IllegalArgumentException("must start with sk_test_ or sk_live_ followed by letters and digits");
 		}
 		this.value = trimmed;
-		this.fingerprint = sha256Hex(trimmed).substring(0, 8);
+		this.fingerprint = Sha256.hex(trimmed).substring(0, 8);
 	}
 
 	/** The key itself; only for the {@code Authorization} header sent to WorkOS. */
@@ -51,16 +48,6 @@ public final class ApiKey {
 	@Override
 	public String toString() {
 		return (isLive() ? "sk_live_" : "sk_test_") + "****(" + this.fingerprint + ")";
-	}
-
-	static String sha256Hex(String text) {
-		try {
-			MessageDigest digest = MessageDigest.getInstance("SHA-256");
-			return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is part of every JDK", ex);
-		}
 	}
 
 }

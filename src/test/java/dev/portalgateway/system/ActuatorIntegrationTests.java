@@ -1,7 +1,5 @@
 package dev.portalgateway.system;
 
-import java.time.Duration;
-
 import dev.portalgateway.TestCallers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,10 +86,7 @@ class ActuatorIntegrationTests {
 	}
 
 	private WebTestClient management() {
-		return WebTestClient.bindToServer()
-			.baseUrl("http://localhost:" + this.managementPort)
-			.responseTimeout(Duration.ofSeconds(15))
-			.build();
+		return TestCallers.client(this.managementPort);
 	}
 
 }

@@ -1,7 +1,5 @@
 package dev.portalgateway.system;
 
-import java.time.Duration;
-
 import com.atlassian.oai.validator.OpenApiInteractionValidator;
 import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleRequest;
@@ -110,10 +108,7 @@ class ApiDocsIntegrationTests {
 	}
 
 	private WebTestClient client() {
-		return WebTestClient.bindToServer()
-			.baseUrl("http://localhost:" + this.port)
-			.responseTimeout(Duration.ofSeconds(15))
-			.build();
+		return TestCallers.client(this.port);
 	}
 
 }

@@ -1,7 +1,5 @@
 package dev.portalgateway.system;
 
-import java.time.Duration;
-
 import dev.portalgateway.TestCallers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,10 +43,7 @@ class ProblemHandlingIntegrationTests {
 
 	@BeforeEach
 	void setUp() {
-		this.client = WebTestClient.bindToServer()
-			.baseUrl("http://localhost:" + this.port)
-			.responseTimeout(Duration.ofSeconds(15))
-			.build();
+		this.client = TestCallers.client(this.port);
 	}
 
 	@Test

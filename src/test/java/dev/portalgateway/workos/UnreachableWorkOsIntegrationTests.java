@@ -2,7 +2,6 @@ package dev.portalgateway.workos;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.time.Duration;
 
 import dev.portalgateway.TestCallers;
 import org.junit.jupiter.api.Test;
@@ -12,7 +11,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * With nothing listening where WorkOS should be, callers get
@@ -37,10 +35,7 @@ class UnreachableWorkOsIntegrationTests {
 
 	@Test
 	void answersUpstreamUnavailable() {
-		WebTestClient.bindToServer()
-			.baseUrl("http://localhost:" + this.port)
-			.responseTimeout(Duration.ofSeconds(15))
-			.build()
+		TestCallers.client(this.port)
 			.post()
 			.uri("/v1/portal-links")
 			.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))

@@ -1,0 +1,31 @@
+package dev.portalgateway.system;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * SHA-256 of text, as used for caller token hashes and the WorkOS key's fingerprint.
+ */
+public final class Sha256 {
+
+	private Sha256() {
+	}
+
+	/** The digest of the UTF-8 bytes of {@code text}. */
+	public static byte[] of(String text) {
+		try {
+			return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is part of every JDK", ex);
+		}
+	}
+
+	/** The digest as 64 lower-case hex characters. */
+	public static String hex(String text) {
+		return HexFormat.of().formatHex(of(text));
+	}
+
+}
