@@ -2,6 +2,7 @@ package dev.portalgateway.workos;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 import io.netty.channel.ChannelOption;
 import reactor.netty.http.client.HttpClient;
@@ -23,21 +24,31 @@ import org.springframework.web.reactive.function.client.WebClient;
 @Configuration(proxyBeanMethods = false)
 class WorkOsConfiguration {
 
-	@Bean
-	WorkOsClient workOsClient(WebClient.Builder builder, WorkOsProperties properties,
-			ObjectProvider<BuildProperties> build, Clock clock) {
-		String version = build.stream().map(BuildProperties::getVersion).findFirst().orElse("dev");
-		return create(builder, properties, version, clock);
+	/** Released with the context, so a shutdown leaves no pooled connections behind. */
+	@Bean(destroyMethod = "dispose")
+	ConnectionProvider workOsConnections() {
+		return connections();
 	}
 
-	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, String version, Clock clock) {
-		// WorkOS sits behind load balancers that drop idle connections; evicting them
-		// first avoids
-		// failing a request on a connection that is already gone.
-		ConnectionProvider connections = ConnectionProvider.builder("workos")
+	@Bean
+	WorkOsClient workOsClient(WebClient.Builder builder, WorkOsProperties properties,
+			ObjectProvider<BuildProperties> build, Clock clock, ConnectionProvider workOsConnections) {
+		String version = build.stream().map(BuildProperties::getVersion).findFirst().orElse("dev");
+		return create(builder, properties, version, clock, workOsConnections);
+	}
+
+	static ConnectionProvider connections() {
+		// WorkOS sits behind load balancers that drop idle connections: evicting them
+		// first
+		// avoids failing a request on a connection that is already gone.
+		return ConnectionProvider.builder("workos")
 			.maxIdleTime(Duration.ofSeconds(20))
 			.evictInBackground(Duration.ofSeconds(30))
 			.build();
+	}
+
+	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, String version, Clock clock,
+			ConnectionProvider connections) {
 		HttpClient httpClient = HttpClient.create(connections)
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
 			.responseTimeout(properties.responseTimeout());
@@ -46,7 +57,7 @@ class WorkOsConfiguration {
 			.clientConnector(new ReactorClientHttpConnector(httpClient))
 			.defaultHeaders((headers) -> {
 				headers.setBearerAuth(properties.apiKey().reveal());
-				headers.setAccept(java.util.List.of(MediaType.APPLICATION_JSON));
+				headers.setAccept(List.of(MediaType.APPLICATION_JSON));
 				headers.setContentType(MediaType.APPLICATION_JSON);
 				headers.set(HttpHeaders.USER_AGENT, "portal-gateway/" + version);
 			})

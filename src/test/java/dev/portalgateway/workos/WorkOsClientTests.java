@@ -13,10 +13,12 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.WorkOsFixtures;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -47,7 +49,14 @@ class WorkOsClientTests {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
+	private static final ConnectionProvider connections = WorkOsConfiguration.connections();
+
 	private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+
+	@AfterAll
+	static void releaseConnections() {
+		connections.dispose();
+	}
 
 	private final GenerateLinkCommand minimal = new GenerateLinkCommand("org_123", Intent.SSO, null, null, null, null);
 
@@ -235,7 +244,7 @@ class WorkOsClientTests {
 	private WorkOsClient client(String baseUrl, Duration responseTimeout) {
 		WorkOsProperties properties = new WorkOsProperties(new ApiKey(KEY), URI.create(baseUrl), Duration.ofSeconds(2),
 				responseTimeout);
-		return WorkOsConfiguration.create(WebClient.builder(), properties, "1.2.3", this.clock);
+		return WorkOsConfiguration.create(WebClient.builder(), properties, "1.2.3", this.clock, connections);
 	}
 
 }
