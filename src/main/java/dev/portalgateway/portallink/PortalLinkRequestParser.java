@@ -235,10 +235,8 @@ final class PortalLinkRequestParser {
 			if (this.errors.isEmpty()) {
 				return;
 			}
-			// Declaration order of ProblemCode puts invalid_request before invalid_intent
-			// and
-			// invalid_url: a malformed request is reported as such even if its intent is
-			// also wrong.
+			// ProblemCode declares invalid_request before invalid_intent and invalid_url:
+			// a malformed request is reported as such even if its intent is wrong too.
 			ProblemCode code = this.codes.iterator().next();
 			String fields = String.join(", ", this.errors.stream().map(FieldError::field).distinct().toList());
 			throw new GatewayProblem(code, "Invalid field(s): " + fields + ".").withErrors(this.errors);

@@ -38,9 +38,8 @@ class WorkOsConfiguration {
 	}
 
 	static ConnectionProvider connections() {
-		// WorkOS sits behind load balancers that drop idle connections: evicting them
-		// first
-		// avoids failing a request on a connection that is already gone.
+		// WorkOS sits behind load balancers that drop idle connections;
+		// evicting them first avoids failing a request on a dead connection.
 		return ConnectionProvider.builder("workos")
 			.maxIdleTime(Duration.ofSeconds(20))
 			.evictInBackground(Duration.ofSeconds(30))
