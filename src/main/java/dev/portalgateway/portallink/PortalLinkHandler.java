@@ -8,6 +8,8 @@ import java.util.List;
 import dev.portalgateway.caller.AuditLog;
 import dev.portalgateway.caller.Caller;
 import dev.portalgateway.caller.CallerAuthentication;
+import dev.portalgateway.ratelimit.Operation;
+import dev.portalgateway.ratelimit.UpstreamQuotas;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.GatewayProblem.FieldError;
 import dev.portalgateway.system.ProblemCode;
@@ -42,8 +44,11 @@ class PortalLinkHandler {
 
 	private final WorkOsClient workOs;
 
-	PortalLinkHandler(WorkOsClient workOs) {
+	private final UpstreamQuotas quotas;
+
+	PortalLinkHandler(WorkOsClient workOs, UpstreamQuotas quotas) {
 		this.workOs = workOs;
+		this.quotas = quotas;
 	}
 
 	Mono<ServerResponse> create(ServerRequest request) {
@@ -111,14 +116,14 @@ class PortalLinkHandler {
 		}
 	}
 
-	private static Mono<ServerResponse> created(ServerRequest request, GenerateLinkCommand command,
-			GeneratedLink link) {
+	private Mono<ServerResponse> created(ServerRequest request, GenerateLinkCommand command, GeneratedLink link) {
 		AuditLog.upstream(request, link.upstreamRequestId());
 		PortalLinkResponse body = new PortalLinkResponse(link.link(),
 				link.expiresAt().truncatedTo(ChronoUnit.SECONDS).toString(), command.organization(),
 				command.intent().value());
 		return ServerResponse.status(HttpStatus.CREATED)
 			.cacheControl(CacheControl.noStore())
+			.headers(this.quotas.snapshot(Operation.PORTAL_LINKS)::addTo)
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body);
 	}

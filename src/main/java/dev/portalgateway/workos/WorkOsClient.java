@@ -7,13 +7,22 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portalgateway.ratelimit.KeyCooldown;
+import dev.portalgateway.ratelimit.Operation;
+import dev.portalgateway.ratelimit.UpstreamQuotas;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.system.RequestIds;
 import dev.portalgateway.system.Uuids;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import org.apache.commons.logging.Log;
@@ -54,10 +63,26 @@ public class WorkOsClient {
 
 	private final Clock clock;
 
-	WorkOsClient(WebClient webClient, WorkOsProperties properties, Clock clock) {
+	private final Ticker ticker;
+
+	private final UpstreamQuotas quotas;
+
+	private final KeyCooldown cooldown;
+
+	private final UpstreamRetry retry;
+
+	private final MeterRegistry meters;
+
+	WorkOsClient(WebClient webClient, WorkOsProperties properties, Clock clock, Ticker ticker, UpstreamQuotas quotas,
+			KeyCooldown cooldown, UpstreamRetry retry, MeterRegistry meters) {
 		this.webClient = webClient;
 		this.properties = properties;
 		this.clock = clock;
+		this.ticker = ticker;
+		this.quotas = quotas;
+		this.cooldown = cooldown;
+		this.retry = retry;
+		this.meters = meters;
 	}
 
 	/**
@@ -67,24 +92,75 @@ public class WorkOsClient {
 	 * @return the link, or an error that is always a {@link GatewayProblem}
 	 */
 	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId) {
-		// One key per caller request: WorkOS treats a repeat with the same key as the
-		// same request.
+		// One key per caller request, the same on every retry: WorkOS treats those as
+		// one.
 		String idempotencyKey = Uuids.random();
-		return this.webClient.post()
-			.uri(GENERATE_LINK_PATH)
-			.header(IDEMPOTENCY_KEY, idempotencyKey)
-			.header(RequestIds.HEADER, requestId)
-			.bodyValue(GenerateLinkBody.of(command))
-			.exchangeToMono(this::readLink)
-			.onErrorMap((failure) -> !(failure instanceof GatewayProblem), this::transportProblem);
+		return call(Operation.PORTAL_LINKS,
+				() -> this.webClient.post()
+					.uri(GENERATE_LINK_PATH)
+					.header(IDEMPOTENCY_KEY, idempotencyKey)
+					.header(RequestIds.HEADER, requestId)
+					.bodyValue(GenerateLinkBody.of(command))
+					.exchangeToMono(this::readLink));
+	}
+
+	/**
+	 * The resilience chain every WorkOS call goes through, in the order it runs: wait out
+	 * the key's cool-down (or give up with 429), take a permit from the operation's quota
+	 * (or give up with 429), make the call within what is left of the deadline, and on a
+	 * retryable failure go round again (cool-down, permit and all) as
+	 * {@link UpstreamRetry} decides.
+	 */
+	private <T> Mono<T> call(Operation operation, Supplier<Mono<T>> exchange) {
+		return Mono.defer(() -> {
+			long deadline = this.ticker.read() + this.retry.deadline().toNanos();
+			Mono<T> attempt = Mono.defer(() -> timed(operation, exchange.get()).timeout(left(deadline)))
+				.onErrorMap((failure) -> !(failure instanceof GatewayProblem), this::transportProblem)
+				.transformDeferred(RateLimiterOperator.of(this.quotas.limiter(operation)))
+				.onErrorMap(RequestNotPermitted.class, (ex) -> this.quotas.rejected(operation));
+			return Mono.defer(() -> this.cooldown.awaitWithin(left(deadline), operation))
+				.then(attempt)
+				.retryWhen(this.retry.until(deadline, operation));
+		});
+	}
+
+	private Duration left(long deadline) {
+		return Duration.ofNanos(Math.max(1_000_000, deadline - this.ticker.read()));
+	}
+
+	/**
+	 * Records {@code workos.client.requests}, tagged by status and outcome, per exchange.
+	 */
+	private <T> Mono<T> timed(Operation operation, Mono<T> exchange) {
+		return Mono.defer(() -> {
+			Timer.Sample sample = Timer.start(this.meters);
+			return exchange.doOnSuccess((value) -> stop(sample, operation, "2xx"))
+				.doOnError((failure) -> stop(sample, operation,
+						(failure instanceof UpstreamProblem problem) ? problem.cause() : "io_error"))
+				.doOnCancel(() -> stop(sample, operation, "cancelled"));
+		});
+	}
+
+	private void stop(Timer.Sample sample, Operation operation, String status) {
+		String outcome = switch (status) {
+			case "2xx" -> "success";
+			case "429" -> "rate_limited";
+			case "io_error", "timeout", "cancelled" -> status;
+			default -> status.startsWith("4") ? "client_error" : "server_error";
+		};
+		sample.stop(Timer.builder("workos.client.requests")
+			.description("Calls to WorkOS, one per attempt")
+			.tag("operation", operation.tag())
+			.tag("status", status)
+			.tag("outcome", outcome)
+			.register(this.meters));
 	}
 
 	private Mono<GeneratedLink> readLink(ClientResponse response) {
 		// WorkOS's id goes into logs and problem bodies: accept it only in a safe shape.
 		String upstreamRequestId = RequestIds
 			.wellFormedOrNull(response.headers().asHttpHeaders().getFirst(UPSTREAM_REQUEST_ID));
-		HttpStatusCode status = response.statusCode();
-		if (status.is2xxSuccessful()) {
+		if (response.statusCode().is2xxSuccessful()) {
 			return response.bodyToMono(LinkBody.class)
 				.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
 						(failure) -> unreadable(upstreamRequestId))
@@ -92,6 +168,12 @@ public class WorkOsClient {
 				.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId)))
 				.map((body) -> new GeneratedLink(body.link(), this.clock.instant(), upstreamRequestId));
 		}
+		return failed(response, upstreamRequestId);
+	}
+
+	/** Reads an error answer and fails with the matching problem. */
+	private <T> Mono<T> failed(ClientResponse response, @Nullable String upstreamRequestId) {
+		HttpStatusCode status = response.statusCode();
 		return response.bodyToMono(ErrorBody.class)
 			.onErrorResume((failure) -> Mono.empty())
 			.defaultIfEmpty(ErrorBody.NONE)
@@ -102,17 +184,28 @@ public class WorkOsClient {
 	private GatewayProblem problemFor(HttpStatusCode status, ErrorBody body, HttpHeaders headers,
 			@Nullable String upstreamRequestId) {
 		int code = status.value();
-		GatewayProblem problem = switch (code) {
-			case 404 ->
-				new GatewayProblem(ProblemCode.ORGANIZATION_NOT_FOUND, "WorkOS does not know this organization.");
-			case 400, 422 -> new GatewayProblem(ProblemCode.UPSTREAM_REJECTED,
-					"WorkOS rejected the request: " + body.safeMessage(MAX_UPSTREAM_MESSAGE));
-			case 401, 403 -> new GatewayProblem(ProblemCode.UPSTREAM_AUTH_FAILED,
-					"WorkOS refused the gateway's credentials; the operators need to check the API key.");
-			case 429 ->
-				new GatewayProblem(ProblemCode.RATE_LIMITED, "WorkOS is rate limiting this gateway.").withRetryAfter(
-						RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER), this.clock, DEFAULT_RETRY_AFTER));
-			default -> new GatewayProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS answered with status " + code + ".");
+		String cause = Integer.toString(code);
+		UpstreamProblem problem = switch (code) {
+			case 404 -> new UpstreamProblem(ProblemCode.ORGANIZATION_NOT_FOUND,
+					"WorkOS does not know this organization.", cause, false, null, null);
+			case 400, 422 -> new UpstreamProblem(ProblemCode.UPSTREAM_REJECTED,
+					"WorkOS rejected the request: " + body.safeMessage(MAX_UPSTREAM_MESSAGE), cause, false, null, null);
+			case 401,
+					403 ->
+				new UpstreamProblem(ProblemCode.UPSTREAM_AUTH_FAILED,
+						"WorkOS refused the gateway's credentials; the operators need to check the API key.", cause,
+						false, null, null);
+			case 429 -> {
+				Duration retryAfter = RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER), this.clock,
+						DEFAULT_RETRY_AFTER);
+				this.cooldown.coolDown(retryAfter);
+				yield new UpstreamProblem(ProblemCode.RATE_LIMITED, "WorkOS is rate limiting this gateway.", cause,
+						true, retryAfter, null);
+			}
+			case 502, 503, 504 -> new UpstreamProblem(ProblemCode.UPSTREAM_ERROR,
+					"WorkOS answered with status " + code + ".", cause, true, null, null);
+			default -> new UpstreamProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS answered with status " + code + ".",
+					cause, false, null, null);
 		};
 		if (problem.code() == ProblemCode.UPSTREAM_AUTH_FAILED) {
 			logger.error("WorkOS answered " + code + " to API key " + this.properties.apiKey()
@@ -122,33 +215,37 @@ public class WorkOsClient {
 		else {
 			logger.warn("WorkOS answered " + code + " (upstream_request_id=" + upstreamRequestId + ")");
 		}
-		return problem.withUpstreamRequestId(upstreamRequestId);
+		problem.withUpstreamRequestId(upstreamRequestId);
+		return problem;
 	}
 
 	private GatewayProblem unreadable(@Nullable String upstreamRequestId) {
-		logger.warn("WorkOS answered success without a usable link (upstream_request_id=" + upstreamRequestId + ")");
-		return new GatewayProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS answered with an unreadable body.")
+		logger.warn("WorkOS answered success without a usable body (upstream_request_id=" + upstreamRequestId + ")");
+		return new UpstreamProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS answered with an unreadable body.", "2xx", false,
+				null, null)
 			.withUpstreamRequestId(upstreamRequestId);
 	}
 
 	private GatewayProblem transportProblem(Throwable failure) {
 		if (hasCause(failure, ReadTimeoutException.class, TimeoutException.class)) {
-			logger.warn("WorkOS did not answer within " + this.properties.responseTimeout());
-			return new GatewayProblem(ProblemCode.UPSTREAM_TIMEOUT,
-					"WorkOS did not answer within " + this.properties.responseTimeout().toMillis() + " ms.", failure);
+			logger.warn("WorkOS did not answer in time");
+			return new UpstreamProblem(ProblemCode.UPSTREAM_TIMEOUT, "WorkOS did not answer in time.", "timeout", true,
+					null, failure);
 		}
 		if (hasCause(failure, ConnectException.class, ConnectTimeoutException.class, UnknownHostException.class,
 				NoRouteToHostException.class)) {
 			logger.warn("WorkOS could not be reached: " + failure.getClass().getSimpleName());
-			return new GatewayProblem(ProblemCode.UPSTREAM_UNAVAILABLE, "WorkOS could not be reached.", failure);
+			return new UpstreamProblem(ProblemCode.UPSTREAM_UNAVAILABLE, "WorkOS could not be reached.", "io_error",
+					true, null, failure);
 		}
 		if (hasCause(failure, PrematureCloseException.class)) {
 			logger.warn("WorkOS closed the connection before answering");
-			return new GatewayProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS closed the connection before answering.",
-					failure);
+			return new UpstreamProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS closed the connection before answering.",
+					"io_error", true, null, failure);
 		}
 		logger.warn("Calling WorkOS failed", failure);
-		return new GatewayProblem(ProblemCode.UPSTREAM_UNAVAILABLE, "WorkOS could not be reached.", failure);
+		return new UpstreamProblem(ProblemCode.UPSTREAM_UNAVAILABLE, "WorkOS could not be reached.", "io_error", true,
+				null, failure);
 	}
 
 	@SafeVarargs

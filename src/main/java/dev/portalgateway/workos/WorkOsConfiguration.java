@@ -4,6 +4,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portalgateway.ratelimit.KeyCooldown;
+import dev.portalgateway.ratelimit.RateLimitProperties;
+import dev.portalgateway.ratelimit.UpstreamQuotas;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -31,10 +36,42 @@ class WorkOsConfiguration {
 	}
 
 	@Bean
+	UpstreamQuotas upstreamQuotas(RateLimitProperties rateLimits, WorkOsProperties properties, Ticker ticker,
+			MeterRegistry meters) {
+		return new UpstreamQuotas(rateLimits, properties.apiKey().fingerprint(), ticker, meters);
+	}
+
+	@Bean
+	KeyCooldown keyCooldown(Ticker ticker, MeterRegistry meters) {
+		return new KeyCooldown(ticker, meters);
+	}
+
+	@Bean
 	WorkOsClient workOsClient(WebClient.Builder builder, WorkOsProperties properties,
-			ObjectProvider<BuildProperties> build, Clock clock, ConnectionProvider workOsConnections) {
+			ObjectProvider<BuildProperties> build, Clock clock, ConnectionProvider workOsConnections,
+			Resilience resilience) {
 		String version = build.stream().map(BuildProperties::getVersion).findFirst().orElse("dev");
-		return create(builder, properties, version, clock, workOsConnections);
+		return create(builder, properties, version, clock, workOsConnections, resilience);
+	}
+
+	@Bean
+	Resilience workOsResilience(Ticker ticker, UpstreamQuotas quotas, KeyCooldown cooldown, RetryProperties retry,
+			MeterRegistry meters) {
+		return new Resilience(ticker, quotas, cooldown, retry, meters);
+	}
+
+	/**
+	 * What guards calls to WorkOS: the time source, quotas, the key's cool-down and
+	 * retries.
+	 *
+	 * @param ticker nano time for deadlines, quotas and the cool-down
+	 * @param quotas per-operation rate limiters
+	 * @param cooldown the key's cool-down after a WorkOS 429
+	 * @param retry the retry policy's settings
+	 * @param meters where client metrics go
+	 */
+	record Resilience(Ticker ticker, UpstreamQuotas quotas, KeyCooldown cooldown, RetryProperties retry,
+			MeterRegistry meters) {
 	}
 
 	static ConnectionProvider connections() {
@@ -47,7 +84,7 @@ class WorkOsConfiguration {
 	}
 
 	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, String version, Clock clock,
-			ConnectionProvider connections) {
+			ConnectionProvider connections, Resilience resilience) {
 		HttpClient httpClient = HttpClient.create(connections)
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
 			.responseTimeout(properties.responseTimeout());
@@ -61,7 +98,9 @@ class WorkOsConfiguration {
 				headers.set(HttpHeaders.USER_AGENT, "portal-gateway/" + version);
 			})
 			.build();
-		return new WorkOsClient(webClient, properties, clock);
+		return new WorkOsClient(webClient, properties, clock, resilience.ticker(), resilience.quotas(),
+				resilience.cooldown(), new UpstreamRetry(resilience.retry(), resilience.ticker(), resilience.meters()),
+				resilience.meters());
 	}
 
 }

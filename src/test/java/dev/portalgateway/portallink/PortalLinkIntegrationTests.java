@@ -55,7 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and redaction. Every exchange is also checked against the OpenAPI document.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "management.server.port=0", "gateway.workos.response-timeout=1500ms" })
+		properties = { "management.server.port=0", "gateway.workos.response-timeout=1500ms",
+				"gateway.retry.max-retries=0" })
 @ExtendWith(OutputCaptureExtension.class)
 class PortalLinkIntegrationTests {
 

@@ -18,6 +18,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portalgateway.ratelimit.KeyCooldown;
+import dev.portalgateway.ratelimit.RateLimitProperties;
+import dev.portalgateway.ratelimit.UpstreamQuotas;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.json.JsonMapper;
@@ -50,8 +56,6 @@ class WorkOsClientTests {
 	private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
 	private static final ConnectionProvider connections = WorkOsConfiguration.connections();
-
-	private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 
 	@AfterAll
 	static void releaseConnections() {
@@ -242,9 +246,23 @@ class WorkOsClientTests {
 	}
 
 	private WorkOsClient client(String baseUrl, Duration responseTimeout) {
+		return client(baseUrl, responseTimeout, NO_RETRIES);
+	}
+
+	static WorkOsClient client(String baseUrl, Duration responseTimeout, RetryProperties retry) {
 		WorkOsProperties properties = new WorkOsProperties(new ApiKey(KEY), URI.create(baseUrl), Duration.ofSeconds(2),
 				responseTimeout);
-		return WorkOsConfiguration.create(WebClient.builder(), properties, "1.2.3", this.clock, connections);
+		Ticker ticker = Ticker.systemTicker();
+		MeterRegistry meters = new SimpleMeterRegistry();
+		UpstreamQuotas quotas = new UpstreamQuotas(new RateLimitProperties(null, null), "test", ticker, meters);
+		WorkOsConfiguration.Resilience resilience = new WorkOsConfiguration.Resilience(ticker, quotas,
+				new KeyCooldown(ticker, meters), retry, meters);
+		return WorkOsConfiguration.create(WebClient.builder(), properties, "1.2.3", Clock.fixed(NOW, ZoneOffset.UTC),
+				connections, resilience);
 	}
+
+	/** The error mapping tests look at single attempts; retries have their own tests. */
+	static final RetryProperties NO_RETRIES = new RetryProperties(0, Duration.ofMillis(10), 2, Duration.ofSeconds(1), 0,
+			Duration.ofSeconds(10));
 
 }

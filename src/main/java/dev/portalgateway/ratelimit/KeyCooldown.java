@@ -1,0 +1,82 @@
+package dev.portalgateway.ratelimit;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portalgateway.system.GatewayProblem;
+import dev.portalgateway.system.ProblemCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * The WorkOS key's cool-down: after WorkOS answers 429 with {@code Retry-After: N}, no
+ * request for the key goes to WorkOS for N seconds. Requests that can wait within their
+ * deadline wait; the others are answered 429 with the time left. This stops a herd of
+ * retries hammering a key WorkOS has just throttled.
+ */
+public class KeyCooldown {
+
+	private static final Log logger = LogFactory.getLog(KeyCooldown.class);
+
+	private final Ticker ticker;
+
+	/** Ticker time at which the cool-down ends; in the past when there is none. */
+	private final AtomicLong untilNanos;
+
+	private final Map<Operation, Counter> rejected = new EnumMap<>(Operation.class);
+
+	public KeyCooldown(Ticker ticker, MeterRegistry meters) {
+		this.ticker = ticker;
+		this.untilNanos = new AtomicLong(ticker.read());
+		for (Operation operation : Operation.values()) {
+			this.rejected.put(operation, UpstreamQuotas.rejectedCounter(meters, operation, "cooldown"));
+		}
+		Gauge.builder("gateway.ratelimit.cooldown.active", this, (cooldown) -> cooldown.isActive() ? 1 : 0)
+			.description("1 while WorkOS has asked the gateway to stop calling with its key")
+			.register(meters);
+	}
+
+	/** Starts (or lengthens, never shortens) the cool-down. */
+	public void coolDown(Duration duration) {
+		long until = this.ticker.read() + duration.toNanos();
+		long previous = this.untilNanos.getAndAccumulate(until, Math::max);
+		if (previous < until && previous <= this.ticker.read()) {
+			logger.warn(
+					"WorkOS asked for a cool-down of " + duration.toSeconds() + " s: holding all calls with this key");
+		}
+	}
+
+	public Duration remaining() {
+		return Duration.ofNanos(Math.max(0, this.untilNanos.get() - this.ticker.read()));
+	}
+
+	public boolean isActive() {
+		return !remaining().isZero();
+	}
+
+	/**
+	 * Completes when the key may be used: at once, after the cool-down if it ends within
+	 * {@code patience}, or with a 429 problem telling the caller when to come back.
+	 */
+	public Mono<Void> awaitWithin(Duration patience, Operation operation) {
+		Duration remaining = remaining();
+		if (remaining.isZero()) {
+			return Mono.empty();
+		}
+		if (remaining.compareTo(patience) <= 0) {
+			return Mono.delay(remaining).then();
+		}
+		this.rejected.get(operation).increment();
+		return Mono.error(new GatewayProblem(ProblemCode.RATE_LIMITED,
+				"WorkOS asked the gateway to pause; come back after the Retry-After delay.")
+			.withRetryAfter(remaining));
+	}
+
+}

@@ -1,0 +1,57 @@
+package dev.portalgateway.ratelimit;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * How many calls per operation the gateway makes to WorkOS with its key, under
+ * {@code gateway.rate-limit}. Absent values take the operation's defaults (the binder
+ * passes them in as null; the constructors fill them in).
+ *
+ * @param portalLinks the quota for {@code POST /portal/generate_link} (default 100 per 60
+ * s)
+ * @param providerIcons the quota for the provider icon list (default 1,000 per 60 s)
+ */
+@ConfigurationProperties("gateway.rate-limit")
+public record RateLimitProperties(Quota portalLinks, Quota providerIcons) {
+
+	public RateLimitProperties {
+		portalLinks = Quota.withDefaults(portalLinks, 100, "gateway.rate-limit.portal-links");
+		providerIcons = Quota.withDefaults(providerIcons, 1000, "gateway.rate-limit.provider-icons");
+	}
+
+	public Quota quota(Operation operation) {
+		return (operation == Operation.PORTAL_LINKS) ? this.portalLinks : this.providerIcons;
+	}
+
+	/**
+	 * One operation's quota: a fixed window of {@code period} with {@code limit} permits.
+	 *
+	 * @param limit calls allowed per period (at least 1)
+	 * @param period the length of one window (default 60 s)
+	 * @param maxWait how long a request may wait for a permit before it is answered 429
+	 * (default 0: answer at once)
+	 */
+	public record Quota(Integer limit, Duration period, Duration maxWait) {
+
+		@SuppressWarnings("NullAway")
+		static Quota withDefaults(Quota quota, int defaultLimit, String prefix) {
+			Integer limit = (quota != null && quota.limit() != null) ? quota.limit() : defaultLimit;
+			Duration period = (quota != null && quota.period() != null) ? quota.period() : Duration.ofSeconds(60);
+			Duration maxWait = (quota != null && quota.maxWait() != null) ? quota.maxWait() : Duration.ZERO;
+			if (limit < 1) {
+				throw new IllegalArgumentException(prefix + ".limit must be at least 1");
+			}
+			if (period.toMillis() < 1) {
+				throw new IllegalArgumentException(prefix + ".period must be at least 1ms");
+			}
+			if (maxWait.isNegative()) {
+				throw new IllegalArgumentException(prefix + ".max-wait must not be negative");
+			}
+			return new Quota(limit, period, maxWait);
+		}
+
+	}
+
+}
