@@ -246,15 +246,18 @@ class WorkOsClientTests {
 	}
 
 	private WorkOsClient client(String baseUrl, Duration responseTimeout) {
-		return client(baseUrl, responseTimeout, NO_RETRIES);
+		return client(baseUrl, responseTimeout, NO_RETRIES, 100);
 	}
 
-	static WorkOsClient client(String baseUrl, Duration responseTimeout, RetryProperties retry) {
+	/** A client with a fresh quota of {@code linksPerMinute} and a fresh cool-down. */
+	static WorkOsClient client(String baseUrl, Duration responseTimeout, RetryProperties retry, int linksPerMinute) {
 		WorkOsProperties properties = new WorkOsProperties(new ApiKey(KEY), URI.create(baseUrl), Duration.ofSeconds(2),
 				responseTimeout);
 		Ticker ticker = Ticker.systemTicker();
 		MeterRegistry meters = new SimpleMeterRegistry();
-		UpstreamQuotas quotas = new UpstreamQuotas(new RateLimitProperties(null, null), "test", ticker, meters);
+		UpstreamQuotas quotas = new UpstreamQuotas(
+				new RateLimitProperties(new RateLimitProperties.Quota(linksPerMinute, null, null), null), "test",
+				ticker, meters);
 		WorkOsConfiguration.Resilience resilience = new WorkOsConfiguration.Resilience(ticker, quotas,
 				new KeyCooldown(ticker, meters), retry, meters);
 		return WorkOsConfiguration.create(WebClient.builder(), properties, "1.2.3", Clock.fixed(NOW, ZoneOffset.UTC),

@@ -1,0 +1,95 @@
+package dev.portalgateway.ratelimit;
+
+import java.time.Duration;
+
+import dev.portalgateway.ManualTicker;
+import dev.portalgateway.system.GatewayProblem;
+import dev.portalgateway.system.ProblemCode;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.http.HttpHeaders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class UpstreamQuotasTests {
+
+	private final ManualTicker ticker = new ManualTicker();
+
+	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+	private final UpstreamQuotas quotas = new UpstreamQuotas(
+			new RateLimitProperties(new RateLimitProperties.Quota(3, Duration.ofSeconds(60), null), null), "ab12cd34",
+			this.ticker, this.meters);
+
+	@Test
+	void namesLimitersByOperationAndKeyFingerprint() {
+		assertThat(this.quotas.limiter(Operation.PORTAL_LINKS).getName()).isEqualTo("portal_links-ab12cd34");
+		assertThat(this.quotas.limiter(Operation.PROVIDER_ICONS).getName()).isEqualTo("provider_icons-ab12cd34");
+	}
+
+	@Test
+	void usesDefaultsOf100And1000PerMinute() {
+		RateLimitProperties defaults = new RateLimitProperties(null, null);
+		assertThat(defaults.portalLinks())
+			.isEqualTo(new RateLimitProperties.Quota(100, Duration.ofSeconds(60), Duration.ZERO));
+		assertThat(defaults.providerIcons())
+			.isEqualTo(new RateLimitProperties.Quota(1000, Duration.ofSeconds(60), Duration.ZERO));
+	}
+
+	@Test
+	void grantsTheLimitPerWindowThenRefills() {
+		RateLimiter limiter = this.quotas.limiter(Operation.PORTAL_LINKS);
+		assertThat(limiter.acquirePermission()).isTrue();
+		assertThat(limiter.acquirePermission()).isTrue();
+		this.ticker.advance(Duration.ofSeconds(20));
+		assertThat(limiter.acquirePermission()).isTrue();
+		assertThat(limiter.acquirePermission()).isFalse();
+		assertThat(
+				this.meters.get("gateway.ratelimit.available.permits").tag("operation", "portal_links").gauge().value())
+			.isZero();
+		this.ticker.advance(Duration.ofSeconds(40));
+		assertThat(limiter.acquirePermission()).isTrue();
+	}
+
+	@Test
+	void describesTheQuotaInRateLimitHeaders() {
+		this.quotas.limiter(Operation.PORTAL_LINKS).acquirePermission();
+		this.ticker.advance(Duration.ofMillis(14_500));
+		HttpHeaders headers = new HttpHeaders();
+		this.quotas.snapshot(Operation.PORTAL_LINKS).addTo(headers);
+		assertThat(headers.getFirst("RateLimit-Limit")).isEqualTo("3");
+		assertThat(headers.getFirst("RateLimit-Remaining")).isEqualTo("2");
+		assertThat(headers.getFirst("RateLimit-Reset")).isEqualTo("46");
+	}
+
+	@Test
+	void rejectsWith429UntilTheWindowEnds() {
+		RateLimiter limiter = this.quotas.limiter(Operation.PORTAL_LINKS);
+		for (int i = 0; i < 3; i++) {
+			limiter.acquirePermission();
+		}
+		this.ticker.advance(Duration.ofSeconds(50));
+		GatewayProblem problem = this.quotas.rejected(Operation.PORTAL_LINKS);
+		assertThat(problem.code()).isEqualTo(ProblemCode.RATE_LIMITED);
+		assertThat(problem.getHeaders().getFirst("Retry-After")).isEqualTo("10");
+		assertThat(problem.getHeaders().getFirst("RateLimit-Remaining")).isEqualTo("0");
+		assertThat(this.meters.get("gateway.ratelimit.rejected")
+			.tags("operation", "portal_links", "reason", "quota")
+			.counter()
+			.count()).isEqualTo(1);
+	}
+
+	@Test
+	void refusesQuotasThatMakeNoSense() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new RateLimitProperties(new RateLimitProperties.Quota(0, null, null), null))
+			.withMessage("gateway.rate-limit.portal-links.limit must be at least 1");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new RateLimitProperties(null, new RateLimitProperties.Quota(null, Duration.ZERO, null)))
+			.withMessage("gateway.rate-limit.provider-icons.period must be at least 1ms");
+	}
+
+}
