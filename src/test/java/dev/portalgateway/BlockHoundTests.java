@@ -24,4 +24,11 @@ class BlockHoundTests {
 		StepVerifier.create(blocking).expectError(BlockingOperationError.class).verify(Duration.ofSeconds(5));
 	}
 
+	@Test
+	void allowedBlockingCallsAreInForce() {
+		Mono<Boolean> allowed = Mono.fromCallable(AllowedBlockingCalls::pauseForTest)
+			.subscribeOn(Schedulers.parallel());
+		StepVerifier.create(allowed).expectNext(false).expectComplete().verify(Duration.ofSeconds(5));
+	}
+
 }

@@ -4,6 +4,7 @@ import dev.portalgateway.system.Sha256;
 
 import java.time.Duration;
 
+import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -29,6 +30,28 @@ public final class TestCallers {
 			.baseUrl("http://localhost:" + port)
 			.responseTimeout(Duration.ofSeconds(15))
 			.build();
+	}
+
+	/** A request for a link as the billing caller, with a valid body. */
+	public static WebTestClient.ResponseSpec requestLink(WebTestClient client) {
+		return client.post()
+			.uri("/v1/portal-links")
+			.headers((headers) -> headers.setBearerAuth(BILLING_TOKEN))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
+			.exchange();
+	}
+
+	/** The Prometheus scrape from the management port. */
+	public static String scrape(int managementPort) {
+		return client(managementPort).get()
+			.uri("/actuator/prometheus")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
 	}
 
 	public static void register(DynamicPropertyRegistry registry) {

@@ -58,6 +58,14 @@ final class PortalLinkRequestParser {
 		.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
 		.build();
 
+	PortalLinkRequestParser() {
+		// Jackson builds its tree deserializer on first use under a lock; doing that
+		// here, at
+		// startup, keeps the first burst of requests from contending for it on event
+		// loops.
+		this.mapper.readTree("{}");
+	}
+
 	GenerateLinkCommand parse(byte[] body) {
 		JsonNode root = readTree(body);
 		Errors errors = new Errors();

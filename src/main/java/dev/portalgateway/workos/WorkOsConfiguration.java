@@ -31,8 +31,8 @@ class WorkOsConfiguration {
 
 	/** Released with the context, so a shutdown leaves no pooled connections behind. */
 	@Bean(destroyMethod = "dispose")
-	ConnectionProvider workOsConnections() {
-		return connections();
+	ConnectionProvider workOsConnections(WorkOsProperties properties) {
+		return connections(properties);
 	}
 
 	@Bean
@@ -74,10 +74,15 @@ class WorkOsConfiguration {
 			MeterRegistry meters) {
 	}
 
-	static ConnectionProvider connections() {
-		// WorkOS sits behind load balancers that drop idle connections;
-		// evicting them first avoids failing a request on a dead connection.
+	static ConnectionProvider connections(WorkOsProperties properties) {
+		// Reactor Netty's default pool (16 connections, 32 waiting, on 2 cores) fails a
+		// burst the quota allows: "Pending acquire queue has reached its maximum size".
+		// WorkOS sits behind load balancers that drop idle connections; evicting them
+		// first avoids failing a request on a dead connection.
 		return ConnectionProvider.builder("workos")
+			.maxConnections(properties.maxConnections())
+			.pendingAcquireMaxCount(properties.maxConnections() * 10)
+			.pendingAcquireTimeout(properties.connectTimeout())
 			.maxIdleTime(Duration.ofSeconds(20))
 			.evictInBackground(Duration.ofSeconds(30))
 			.build();

@@ -18,13 +18,15 @@ import org.springframework.validation.annotation.Validated;
  * slash
  * @param connectTimeout how long to wait for a TCP connection to WorkOS
  * @param responseTimeout how long to wait for WorkOS to answer once the request is sent
+ * @param maxConnections the most connections open to WorkOS at once; further calls queue
+ * for one (up to ten times this many, for at most the connect timeout)
  */
 @Validated
 @ConfigurationProperties("gateway.workos")
 public record WorkOsProperties(
 		@NotNull(message = "is required: set WORKOS_API_KEY (or gateway.workos.api-key)") ApiKey apiKey,
 		@DefaultValue("https://api.workos.com") URI baseUrl, @DefaultValue("2s") Duration connectTimeout,
-		@DefaultValue("5s") Duration responseTimeout) {
+		@DefaultValue("5s") Duration responseTimeout, @DefaultValue("50") int maxConnections) {
 
 	public WorkOsProperties {
 		if (baseUrl != null && (!baseUrl.isAbsolute() || baseUrl.getHost() == null
@@ -34,6 +36,9 @@ public record WorkOsProperties(
 		}
 		requirePositive("gateway.workos.connect-timeout", connectTimeout);
 		requirePositive("gateway.workos.response-timeout", responseTimeout);
+		if (maxConnections < 1) {
+			throw new IllegalArgumentException("gateway.workos.max-connections must be at least 1");
+		}
 	}
 
 	private static void requirePositive(String property, Duration timeout) {

@@ -55,7 +55,8 @@ class WorkOsClientTests {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-	private static final ConnectionProvider connections = WorkOsConfiguration.connections();
+	private static final ConnectionProvider connections = WorkOsConfiguration.connections(new WorkOsProperties(
+			new ApiKey(KEY), URI.create("http://localhost"), Duration.ofSeconds(2), Duration.ofSeconds(5), 50));
 
 	@AfterAll
 	static void releaseConnections() {
@@ -252,7 +253,7 @@ class WorkOsClientTests {
 	/** A client with a fresh quota of {@code linksPerMinute} and a fresh cool-down. */
 	static WorkOsClient client(String baseUrl, Duration responseTimeout, RetryProperties retry, int linksPerMinute) {
 		WorkOsProperties properties = new WorkOsProperties(new ApiKey(KEY), URI.create(baseUrl), Duration.ofSeconds(2),
-				responseTimeout);
+				responseTimeout, 50);
 		Ticker ticker = Ticker.systemTicker();
 		MeterRegistry meters = new SimpleMeterRegistry();
 		UpstreamQuotas quotas = new UpstreamQuotas(

@@ -1,0 +1,38 @@
+package dev.portalgateway;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.integration.BlockHoundIntegration;
+
+/**
+ * The few blocking calls BlockHound may see on event loops, each a one-time or bounded
+ * wait that reactive code cannot avoid. Loaded by BlockHound through
+ * {@code META-INF/services}.
+ */
+public class AllowedBlockingCalls implements BlockHoundIntegration {
+
+	@Override
+	public void applyTo(BlockHound.Builder builder) {
+		// Jackson fills its (de)serializer caches under a lock the first time it meets
+		// a type; in a cold-start burst, requests briefly wait for that one fill.
+		builder.allowBlockingCallsInside("tools.jackson.databind.deser.DeserializerCache",
+				"_createAndCacheValueDeserializer");
+		builder.allowBlockingCallsInside("tools.jackson.databind.ser.SerializerCache",
+				"addAndResolveNonTypedSerializer");
+		// Resilience4j's AtomicRateLimiter backs off for 1 ns (parkNanos(1)) when its
+		// compare-and-set loses a race: contention management (arXiv:1305.5800), not a
+		// wait for permits. With max-wait the reactor operator waits with Mono.delay.
+		// See resilience4j/resilience4j#1049.
+		builder.allowBlockingCallsInside("io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter",
+				"compareAndSet");
+		// Lets BlockHoundTests prove this list is in force.
+		builder.allowBlockingCallsInside(AllowedBlockingCalls.class.getName(), "pauseForTest");
+	}
+
+	static boolean pauseForTest() throws InterruptedException {
+		return new CountDownLatch(1).await(1, TimeUnit.MILLISECONDS);
+	}
+
+}
