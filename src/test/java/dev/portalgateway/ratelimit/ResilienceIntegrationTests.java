@@ -1,0 +1,115 @@
+package dev.portalgateway.ratelimit;
+
+import java.time.Duration;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.portalgateway.TestCallers;
+import dev.portalgateway.WorkOsFixtures;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Retries and the key's cool-down as callers and operators see them: answers, headers and
+ * metrics. Ordered because the cool-down, once started, holds the key for two minutes.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "management.server.port=0", "gateway.retry.first-backoff=20ms", "gateway.retry.jitter=0" })
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ResilienceIntegrationTests {
+
+	@RegisterExtension
+	static WireMockExtension workOs = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		registry.add("gateway.workos.base-url", workOs::baseUrl);
+		TestCallers.register(registry);
+	}
+
+	@LocalServerPort
+	int port;
+
+	@LocalManagementPort
+	int managementPort;
+
+	WebTestClient client;
+
+	@BeforeEach
+	void setUp() {
+		this.client = TestCallers.client(this.port);
+	}
+
+	@Test
+	@Order(1)
+	void retriesAServerErrorAndAnswersWithTheLink() {
+		workOs.stubFor(post("/portal/generate_link").inScenario("flaky")
+			.whenScenarioStateIs(Scenario.STARTED)
+			.willSetStateTo("recovered")
+			.willReturn(aResponse().withStatus(503)));
+		workOs.stubFor(post("/portal/generate_link").inScenario("flaky")
+			.whenScenarioStateIs("recovered")
+			.willReturn(aResponse().withStatus(201)
+				.withHeader("Content-Type", "application/json")
+				.withBody(WorkOsFixtures.read("generate_link-201.json"))));
+		TestCallers.requestLink(this.client).expectStatus().isCreated();
+		assertThat(workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link")))).hasSize(2);
+		assertThat(TestCallers.scrape(this.managementPort))
+			.contains("workos_client_retries_total{cause=\"503\",operation=\"portal_links\"} 1.0")
+			.containsPattern(
+					"workos_client_requests_seconds_count\\{[^}]*outcome=\"server_error\",status=\"503\"[^}]*\\} 1")
+			.contains("gateway_ratelimit_cooldown_active 0.0");
+	}
+
+	@Test
+	@Order(2)
+	void holdsTheKeyForTheCooldownWorkOsAsksFor() {
+		workOs.stubFor(post("/portal/generate_link").willReturn(aResponse().withStatus(429)
+			.withHeader("Content-Type", "application/json")
+			.withHeader("Retry-After", "120")
+			.withBody(WorkOsFixtures.read("generate_link-429.json"))));
+		long start = System.nanoTime();
+		String retryAfter = TestCallers.requestLink(this.client)
+			.expectStatus()
+			.isEqualTo(429)
+			.returnResult(String.class)
+			.getResponseHeaders()
+			.getFirst("Retry-After");
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+		assertThat(Long.parseLong(retryAfter)).isBetween(119L, 120L);
+		TestCallers.requestLink(this.client)
+			.expectStatus()
+			.isEqualTo(429)
+			.expectHeader()
+			.value("Retry-After", (value) -> assertThat(Long.parseLong(value)).isBetween(110L, 120L))
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("rate_limited");
+		assertThat(workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link"))))
+			.as("the second request never reached WorkOS")
+			.hasSize(1);
+		assertThat(TestCallers.scrape(this.managementPort)).contains("gateway_ratelimit_cooldown_active 1.0")
+			.contains("gateway_ratelimit_rejected_total{operation=\"portal_links\",reason=\"cooldown\"} 1.0")
+			.containsPattern(
+					"workos_client_requests_seconds_count\\{[^}]*outcome=\"rate_limited\",status=\"429\"[^}]*\\} 1");
+	}
+
+}
