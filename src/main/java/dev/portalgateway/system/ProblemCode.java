@@ -40,6 +40,10 @@ public enum ProblemCode {
 
 	UPSTREAM_ERROR(HttpStatus.BAD_GATEWAY, "WorkOS error"),
 
+	ICON_SOURCE_NOT_FOUND(HttpStatus.BAD_GATEWAY, "Icon source not found"),
+
+	ICON_NOT_FOUND(HttpStatus.NOT_FOUND, "Icon not found"),
+
 	UPSTREAM_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "WorkOS unavailable"),
 
 	UPSTREAM_TIMEOUT(HttpStatus.GATEWAY_TIMEOUT, "WorkOS timeout"),

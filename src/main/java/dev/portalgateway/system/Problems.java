@@ -39,7 +39,7 @@ public class Problems {
 	 * sits exactly where it is placed among the route's filters.
 	 */
 	public Mono<ServerResponse> renderFailures(ServerRequest request, HandlerFunction<ServerResponse> next) {
-		return next.handle(request).onErrorResume((failure) -> render(request.exchange(), failure));
+		return Mono.defer(() -> next.handle(request)).onErrorResume((failure) -> render(request.exchange(), failure));
 	}
 
 	Mono<ServerResponse> render(ServerWebExchange exchange, Throwable failure) {

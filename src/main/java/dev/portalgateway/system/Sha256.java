@@ -15,8 +15,12 @@ public final class Sha256 {
 
 	/** The digest of the UTF-8 bytes of {@code text}. */
 	public static byte[] of(String text) {
+		return of(text.getBytes(StandardCharsets.UTF_8));
+	}
+
+	public static byte[] of(byte[] bytes) {
 		try {
-			return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+			return MessageDigest.getInstance("SHA-256").digest(bytes);
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException("SHA-256 is part of every JDK", ex);

@@ -5,6 +5,7 @@ import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -34,6 +35,7 @@ import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -59,6 +61,10 @@ public class WorkOsClient {
 
 	private final WebClient webClient;
 
+	private final WebClient iconClient;
+
+	private final String iconPath;
+
 	private final WorkOsProperties properties;
 
 	private final Clock clock;
@@ -73,9 +79,11 @@ public class WorkOsClient {
 
 	private final MeterRegistry meters;
 
-	WorkOsClient(WebClient webClient, WorkOsProperties properties, Clock clock, Ticker ticker, UpstreamQuotas quotas,
-			KeyCooldown cooldown, UpstreamRetry retry, MeterRegistry meters) {
+	WorkOsClient(WebClient webClient, WebClient iconClient, String iconPath, WorkOsProperties properties, Clock clock,
+			Ticker ticker, UpstreamQuotas quotas, KeyCooldown cooldown, UpstreamRetry retry, MeterRegistry meters) {
 		this.webClient = webClient;
+		this.iconClient = iconClient;
+		this.iconPath = iconPath;
 		this.properties = properties;
 		this.clock = clock;
 		this.ticker = ticker;
@@ -92,16 +100,25 @@ public class WorkOsClient {
 	 * @return the link, or an error that is always a {@link GatewayProblem}
 	 */
 	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId) {
-		// One key per caller request, the same on every retry: WorkOS treats those as
-		// one.
+		// One key per caller request, the same on every retry (WorkOS sees one request).
 		String idempotencyKey = Uuids.random();
 		return call(Operation.PORTAL_LINKS,
 				() -> this.webClient.post()
 					.uri(GENERATE_LINK_PATH)
 					.header(IDEMPOTENCY_KEY, idempotencyKey)
 					.header(RequestIds.HEADER, requestId)
+					.contentType(MediaType.APPLICATION_JSON)
 					.bodyValue(GenerateLinkBody.of(command))
 					.exchangeToMono(this::readLink));
+	}
+
+	/**
+	 * Fetches the SSO provider icon list from the icon source.
+	 * @return the icons, or an error that is always a {@link GatewayProblem}
+	 */
+	public Mono<List<ProviderIcon>> providerIcons() {
+		return call(Operation.PROVIDER_ICONS,
+				() -> this.iconClient.get().uri(this.iconPath).exchangeToMono(this::readIcons));
 	}
 
 	/**
@@ -169,6 +186,53 @@ public class WorkOsClient {
 				.map((body) -> new GeneratedLink(body.link(), this.clock.instant(), upstreamRequestId));
 		}
 		return failed(response, upstreamRequestId);
+	}
+
+	private Mono<List<ProviderIcon>> readIcons(ClientResponse response) {
+		String upstreamRequestId = RequestIds
+			.wellFormedOrNull(response.headers().asHttpHeaders().getFirst(UPSTREAM_REQUEST_ID));
+		if (response.statusCode().value() == 404) {
+			// The path comes from the original request only: a 404 means our
+			// configuration
+			// is wrong, not that there are no icons.
+			logger.error("The icon source answered 404 for " + this.iconPath
+					+ ": check gateway.icons.base-url and gateway.icons.path");
+			return response.releaseBody()
+				.then(Mono.error(new UpstreamProblem(ProblemCode.ICON_SOURCE_NOT_FOUND,
+						"The icon source answered 404; the operators need to check its configuration.", "404", false,
+						null, null)));
+		}
+		if (!response.statusCode().is2xxSuccessful()) {
+			return failed(response, upstreamRequestId);
+		}
+		return response.bodyToMono(JsonNode.class)
+			.onErrorMap((failure) -> !(failure instanceof GatewayProblem), (failure) -> unreadable(upstreamRequestId))
+			.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId)))
+			.flatMap((body) -> body.isArray() ? Mono.just(icons(body)) : Mono.error(unreadable(upstreamRequestId)));
+	}
+
+	/**
+	 * The usable items of an icon list: each needs a provider and an https URL, under
+	 * {@code icon_url} or (as some sources spell it) {@code icon}. Others are skipped.
+	 */
+	private static List<ProviderIcon> icons(JsonNode list) {
+		List<ProviderIcon> icons = new ArrayList<>(list.size());
+		int skipped = 0;
+		for (JsonNode item : list) {
+			JsonNode provider = item.get("provider");
+			JsonNode url = item.has("icon_url") ? item.get("icon_url") : item.get("icon");
+			if (provider != null && provider.isString() && !provider.stringValue().isBlank() && url != null
+					&& url.isString() && url.stringValue().startsWith("https://")) {
+				icons.add(new ProviderIcon(provider.stringValue(), url.stringValue()));
+			}
+			else {
+				skipped++;
+			}
+		}
+		if (skipped > 0) {
+			logger.warn("Skipped " + skipped + " provider icon(s) without a provider or an https URL");
+		}
+		return List.copyOf(icons);
 	}
 
 	/** Reads an error answer and fails with the matching problem. */

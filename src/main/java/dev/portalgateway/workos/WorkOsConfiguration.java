@@ -47,11 +47,11 @@ class WorkOsConfiguration {
 	}
 
 	@Bean
-	WorkOsClient workOsClient(WebClient.Builder builder, WorkOsProperties properties,
+	WorkOsClient workOsClient(WebClient.Builder builder, WorkOsProperties properties, IconSourceProperties icons,
 			ObjectProvider<BuildProperties> build, Clock clock, ConnectionProvider workOsConnections,
 			Resilience resilience) {
 		String version = build.stream().map(BuildProperties::getVersion).findFirst().orElse("dev");
-		return create(builder, properties, version, clock, workOsConnections, resilience);
+		return create(builder, properties, icons, version, clock, workOsConnections, resilience);
 	}
 
 	@Bean
@@ -63,13 +63,16 @@ class WorkOsConfiguration {
 	/**
 	 * What guards calls to WorkOS: the time source, quotas, the key's cool-down and
 	 * retries.
-	 *
 	 * @param ticker nano time for deadlines, quotas and the cool-down
 	 * @param quotas per-operation rate limiters
 	 * @param cooldown the key's cool-down after a WorkOS 429
 	 * @param retry the retry policy's settings
 	 * @param meters where client metrics go
 	 */
+	private static String withoutTrailingSlash(java.net.URI url) {
+		return url.toString().replaceAll("/+$", "");
+	}
+
 	record Resilience(Ticker ticker, UpstreamQuotas quotas, KeyCooldown cooldown, RetryProperties retry,
 			MeterRegistry meters) {
 	}
@@ -88,24 +91,29 @@ class WorkOsConfiguration {
 			.build();
 	}
 
-	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, String version, Clock clock,
-			ConnectionProvider connections, Resilience resilience) {
+	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, IconSourceProperties icons,
+			String version, Clock clock, ConnectionProvider connections, Resilience resilience) {
 		HttpClient httpClient = HttpClient.create(connections)
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
 			.responseTimeout(properties.responseTimeout());
-		WebClient webClient = builder.clone()
-			.baseUrl(properties.baseUrl().toString().replaceAll("/+$", ""))
+		String workOsBase = withoutTrailingSlash(properties.baseUrl());
+		WebClient.Builder common = builder.clone()
 			.clientConnector(new ReactorClientHttpConnector(httpClient))
 			.defaultHeaders((headers) -> {
-				headers.setBearerAuth(properties.apiKey().reveal());
 				headers.setAccept(List.of(MediaType.APPLICATION_JSON));
-				headers.setContentType(MediaType.APPLICATION_JSON);
 				headers.set(HttpHeaders.USER_AGENT, "portal-gateway/" + version);
-			})
+			});
+		WebClient webClient = common.clone()
+			.baseUrl(workOsBase)
+			.defaultHeaders((headers) -> headers.setBearerAuth(properties.apiKey().reveal()))
 			.build();
-		return new WorkOsClient(webClient, properties, clock, resilience.ticker(), resilience.quotas(),
-				resilience.cooldown(), new UpstreamRetry(resilience.retry(), resilience.ticker(), resilience.meters()),
-				resilience.meters());
+		String iconBase = (icons.baseUrl() != null) ? withoutTrailingSlash(icons.baseUrl()) : workOsBase;
+		// The WorkOS key goes to WorkOS only: an icon source elsewhere (a CDN) gets no
+		// key.
+		WebClient iconClient = iconBase.equals(workOsBase) ? webClient : common.clone().baseUrl(iconBase).build();
+		return new WorkOsClient(webClient, iconClient, icons.path(), properties, clock, resilience.ticker(),
+				resilience.quotas(), resilience.cooldown(),
+				new UpstreamRetry(resilience.retry(), resilience.ticker(), resilience.meters()), resilience.meters());
 	}
 
 }

@@ -112,7 +112,7 @@ class WorkOsClientRetryTests {
 	@Test
 	void countsEveryRetryAgainstTheQuota() {
 		sequence(json(503, "generate_link-500.json"), json(201, "generate_link-201.json"));
-		WorkOsClient client = WorkOsClientTests.client(workOs.baseUrl(), Duration.ofSeconds(5), FAST, 2);
+		WorkOsClient client = TestWorkOsClients.client(workOs.baseUrl(), Duration.ofSeconds(5), FAST, 2);
 		StepVerifier.create(client.generateLink(this.command, "r")).expectNextCount(1).expectComplete().verify(VERIFY);
 		StepVerifier.create(client.generateLink(this.command, "r"))
 			.expectErrorSatisfies(
@@ -122,7 +122,7 @@ class WorkOsClientRetryTests {
 	}
 
 	private static WorkOsClient client(RetryProperties retry) {
-		return WorkOsClientTests.client(workOs.baseUrl(), Duration.ofSeconds(5), retry, 100);
+		return TestWorkOsClients.client(workOs.baseUrl(), Duration.ofSeconds(5), retry, 100);
 	}
 
 	private static void sequence(ResponseDefinitionBuilder... responses) {

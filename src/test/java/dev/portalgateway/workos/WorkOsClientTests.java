@@ -2,10 +2,8 @@ package dev.portalgateway.workos;
 
 import java.net.ServerSocket;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 
 import com.github.tomakehurst.wiremock.http.Fault;
@@ -13,23 +11,13 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.WorkOsFixtures;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import com.github.benmanes.caffeine.cache.Ticker;
-import dev.portalgateway.ratelimit.KeyCooldown;
-import dev.portalgateway.ratelimit.RateLimitProperties;
-import dev.portalgateway.ratelimit.UpstreamQuotas;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
-
-import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -49,19 +37,11 @@ class WorkOsClientTests {
 	@RegisterExtension
 	static WireMockExtension workOs = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-	private static final String KEY = "sk_test_0123456789abcdef";
+	private static final String KEY = TestWorkOsClients.KEY;
 
-	private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
+	private static final Instant NOW = TestWorkOsClients.NOW;
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
-	private static final ConnectionProvider connections = WorkOsConfiguration.connections(new WorkOsProperties(
-			new ApiKey(KEY), URI.create("http://localhost"), Duration.ofSeconds(2), Duration.ofSeconds(5), 50));
-
-	@AfterAll
-	static void releaseConnections() {
-		connections.dispose();
-	}
 
 	private final GenerateLinkCommand minimal = new GenerateLinkCommand("org_123", Intent.SSO, null, null, null, null);
 
@@ -247,22 +227,7 @@ class WorkOsClientTests {
 	}
 
 	private WorkOsClient client(String baseUrl, Duration responseTimeout) {
-		return client(baseUrl, responseTimeout, NO_RETRIES, 100);
-	}
-
-	/** A client with a fresh quota of {@code linksPerMinute} and a fresh cool-down. */
-	static WorkOsClient client(String baseUrl, Duration responseTimeout, RetryProperties retry, int linksPerMinute) {
-		WorkOsProperties properties = new WorkOsProperties(new ApiKey(KEY), URI.create(baseUrl), Duration.ofSeconds(2),
-				responseTimeout, 50);
-		Ticker ticker = Ticker.systemTicker();
-		MeterRegistry meters = new SimpleMeterRegistry();
-		UpstreamQuotas quotas = new UpstreamQuotas(
-				new RateLimitProperties(new RateLimitProperties.Quota(linksPerMinute, null, null), null), "test",
-				ticker, meters);
-		WorkOsConfiguration.Resilience resilience = new WorkOsConfiguration.Resilience(ticker, quotas,
-				new KeyCooldown(ticker, meters), retry, meters);
-		return WorkOsConfiguration.create(WebClient.builder(), properties, "1.2.3", Clock.fixed(NOW, ZoneOffset.UTC),
-				connections, resilience);
+		return TestWorkOsClients.client(baseUrl, responseTimeout, NO_RETRIES, 100);
 	}
 
 	/** The error mapping tests look at single attempts; retries have their own tests. */

@@ -1,0 +1,31 @@
+package dev.portalgateway.workos;
+
+import java.net.URI;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Where the provider icon list comes from, under {@code gateway.icons}. The path is only
+ * described by the original request, not by WorkOS's spec or SDKs, so both parts are
+ * configurable.
+ *
+ * @param baseUrl the icon source; default the WorkOS base URL. The WorkOS key is sent
+ * only when this is the WorkOS base URL, never to another host (such as a CDN)
+ * @param path the path of the list under the base URL
+ */
+@ConfigurationProperties("gateway.icons")
+public record IconSourceProperties(@Nullable URI baseUrl, @DefaultValue("/portal/provider_icons") String path) {
+
+	public IconSourceProperties {
+		if (baseUrl != null && (!baseUrl.isAbsolute() || baseUrl.getHost() == null)) {
+			throw new IllegalArgumentException("gateway.icons.base-url must be an absolute http(s) URL");
+		}
+		if (!path.startsWith("/")) {
+			throw new IllegalArgumentException("gateway.icons.path must start with /");
+		}
+	}
+
+}

@@ -1,0 +1,12 @@
+package dev.portalgateway.workos;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * An SSO provider's logo.
+ *
+ * @param provider the provider's name as WorkOS spells it, e.g. {@code OktaSAML}
+ * @param iconUrl where the logo is
+ */
+public record ProviderIcon(String provider, @JsonProperty("icon_url") String iconUrl) {
+}

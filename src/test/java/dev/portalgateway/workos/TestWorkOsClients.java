@@ -1,0 +1,64 @@
+package dev.portalgateway.workos;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portalgateway.ratelimit.KeyCooldown;
+import dev.portalgateway.ratelimit.RateLimitProperties;
+import dev.portalgateway.ratelimit.UpstreamQuotas;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import reactor.netty.resources.ConnectionProvider;
+
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * Real {@link WorkOsClient}s for WireMock tests, each with a fresh quota and cool-down.
+ */
+public final class TestWorkOsClients {
+
+	public static final String KEY = "sk_test_0123456789abcdef";
+
+	/** What the clients' wall clock says. */
+	public static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
+
+	/** For tests that look at single attempts; retries have their own tests. */
+	public static final RetryProperties NO_RETRIES = new RetryProperties(0, Duration.ofMillis(10), 2,
+			Duration.ofSeconds(1), 0, Duration.ofSeconds(10));
+
+	public static final IconSourceProperties ICONS = new IconSourceProperties(null, "/portal/provider_icons");
+
+	private static final ConnectionProvider connections = WorkOsConfiguration.connections(new WorkOsProperties(
+			new ApiKey(KEY), URI.create("http://localhost"), Duration.ofSeconds(2), Duration.ofSeconds(5), 50));
+
+	private TestWorkOsClients() {
+	}
+
+	public static WorkOsClient client(String baseUrl, Duration responseTimeout, RetryProperties retry,
+			int linksPerMinute) {
+		return client(baseUrl, responseTimeout, retry, linksPerMinute, ICONS, Ticker.systemTicker());
+	}
+
+	public static WorkOsClient client(String baseUrl, IconSourceProperties icons, Ticker ticker) {
+		return client(baseUrl, Duration.ofSeconds(5), NO_RETRIES, 100, icons, ticker);
+	}
+
+	private static WorkOsClient client(String baseUrl, Duration responseTimeout, RetryProperties retry,
+			int linksPerMinute, IconSourceProperties icons, Ticker ticker) {
+		WorkOsProperties properties = new WorkOsProperties(new ApiKey(KEY), URI.create(baseUrl), Duration.ofSeconds(2),
+				responseTimeout, 50);
+		MeterRegistry meters = new SimpleMeterRegistry();
+		UpstreamQuotas quotas = new UpstreamQuotas(
+				new RateLimitProperties(new RateLimitProperties.Quota(linksPerMinute, null, null), null), "test",
+				ticker, meters);
+		WorkOsConfiguration.Resilience resilience = new WorkOsConfiguration.Resilience(ticker, quotas,
+				new KeyCooldown(ticker, meters), retry, meters);
+		return WorkOsConfiguration.create(WebClient.builder(), properties, icons, "1.2.3",
+				Clock.fixed(NOW, ZoneOffset.UTC), connections, resilience);
+	}
+
+}
