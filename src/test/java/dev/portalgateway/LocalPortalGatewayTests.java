@@ -57,6 +57,12 @@ class LocalPortalGatewayTests {
 				.exchange()
 				.expectStatus()
 				.isNotFound();
+			client.get()
+				.uri("/v1/provider-icons/OktaSAML")
+				.headers((headers) -> headers.setBearerAuth(token.group(1)))
+				.exchange()
+				.expectStatus()
+				.isOk();
 		}
 	}
 

@@ -97,6 +97,13 @@ public final class OpenApiContract {
 		else if (result.getStatus().value() == 201 && result.getUrl().getPath().equals("/v1/portal-links")) {
 			assertBodyMatches("PortalLink", result.getResponseBodyContent());
 		}
+		else if (result.getStatus().value() == 200 && result.getUrl().getPath().startsWith("/v1/provider-icons/")) {
+			assertBodyMatches("ProviderIcon", result.getResponseBodyContent());
+		}
+		else if (result.getStatus().value() == 200 && result.getUrl().getPath().equals("/v1/provider-icons")) {
+			json.readTree(result.getResponseBodyContent())
+				.forEach((icon) -> assertBodyMatches("ProviderIcon", json.writeValueAsBytes(icon)));
+		}
 	}
 
 	private static Request request(ExchangeResult result) {

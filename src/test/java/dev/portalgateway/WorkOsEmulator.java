@@ -5,6 +5,7 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -50,6 +51,11 @@ public final class WorkOsEmulator implements AutoCloseable {
 				.withHeader("Content-Type", json)
 				.withBody("{\"message\":\"Organization not found: '" + UNKNOWN_ORGANIZATION
 						+ "'.\",\"code\":\"entity_not_found\"}")));
+		server.stubFor(
+				get(urlPathEqualTo("/portal/provider_icons")).withHeader("Authorization", equalTo("Bearer " + API_KEY))
+					.willReturn(aResponse().withStatus(200)
+						.withHeader("Content-Type", json)
+						.withBody(WorkOsFixtures.read("provider_icons-200.json"))));
 		return new WorkOsEmulator(server);
 	}
 
