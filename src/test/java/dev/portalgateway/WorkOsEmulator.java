@@ -13,7 +13,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 /**
  * A stand-in for WorkOS on localhost, built on WireMock, for running the gateway without
  * a real key: {@code POST /portal/generate_link} issues fresh fake links; organization
- * {@code org_missing} is unknown; any key but {@link #API_KEY} is refused.
+ * {@code org_missing} is unknown; {@code GET /portal/provider_icons} lists a few icons;
+ * any key but {@link #API_KEY} is refused.
  */
 public final class WorkOsEmulator implements AutoCloseable {
 

@@ -2,6 +2,7 @@ package dev.portalgateway.providericon;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.ForkJoinPool;
 
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
@@ -31,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The icon catalog against WireMock, on a manual ticker: single-flight, refresh-ahead and
- * stale-if-error, deterministically.
+ * stale-if-error. Caffeine runs its maintenance on the common pool, as in production: run
+ * on the calling thread, its eviction lock would be taken on event loops.
  */
 class IconCatalogTests {
 
@@ -143,8 +145,8 @@ class IconCatalogTests {
 				"/provider-icons.json");
 		IconCatalog catalog = new IconCatalog(
 				TestWorkOsClients.client("http://localhost:" + workOs.getPort(), cdn, this.ticker),
-				new IconCacheProperties(Duration.ofMinutes(10), Duration.ofHours(24)), this.ticker, Runnable::run,
-				JsonMapper.builder().build(), this.meters);
+				new IconCacheProperties(Duration.ofMinutes(10), Duration.ofHours(24)), this.ticker,
+				ForkJoinPool.commonPool(), JsonMapper.builder().build(), this.meters);
 		StepVerifier.create(catalog.icons()).expectNextCount(1).expectComplete().verify(VERIFY);
 		workOs.verify(getRequestedFor(urlEqualTo("/provider-icons.json")).withHeader("Authorization", absent()));
 	}
@@ -167,7 +169,7 @@ class IconCatalogTests {
 	private IconCatalog catalog(IconSourceProperties source) {
 		WorkOsClient client = TestWorkOsClients.client(workOs.baseUrl(), source, this.ticker);
 		return new IconCatalog(client, new IconCacheProperties(Duration.ofMinutes(10), Duration.ofHours(24)),
-				this.ticker, Runnable::run, JsonMapper.builder().build(), this.meters);
+				this.ticker, ForkJoinPool.commonPool(), JsonMapper.builder().build(), this.meters);
 	}
 
 	private static void stub(ResponseDefinitionBuilder response) {

@@ -83,6 +83,43 @@ class UpstreamQuotasTests {
 	}
 
 	@Test
+	void defaultFixedWindowsAllowTwiceTheLimitAcrossABoundary() {
+		assertThat(maxCallsInAnySixtySeconds(new RateLimitProperties.Quota(100, Duration.ofSeconds(60), null)))
+			.isEqualTo(200);
+	}
+
+	@Test
+	void theReadmesSmallWindowsNeverExceedTheLimitInAnySixtySeconds() {
+		assertThat(maxCallsInAnySixtySeconds(new RateLimitProperties.Quota(1, Duration.ofMillis(607), null)))
+			.isBetween(98, 100);
+	}
+
+	/**
+	 * Callers, quiet for the limiter's first 59 s, then ask for a permit every
+	 * millisecond for five minutes; the busiest 60 s are counted.
+	 */
+	private static int maxCallsInAnySixtySeconds(RateLimitProperties.Quota quota) {
+		ManualTicker ticker = new ManualTicker();
+		UpstreamQuotas quotas = new UpstreamQuotas(new RateLimitProperties(quota, null), "x", ticker,
+				new SimpleMeterRegistry());
+		ticker.advance(Duration.ofSeconds(59));
+		RateLimiter limiter = quotas.limiter(Operation.PORTAL_LINKS);
+		java.util.ArrayDeque<Long> granted = new java.util.ArrayDeque<>();
+		int busiest = 0;
+		for (long ms = 0; ms < 300_000; ms++) {
+			if (limiter.acquirePermission()) {
+				granted.addLast(ms);
+			}
+			while (!granted.isEmpty() && granted.peekFirst() <= ms - 60_000) {
+				granted.removeFirst();
+			}
+			busiest = Math.max(busiest, granted.size());
+			ticker.advance(Duration.ofMillis(1));
+		}
+		return busiest;
+	}
+
+	@Test
 	void refusesQuotasThatMakeNoSense() {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> new RateLimitProperties(new RateLimitProperties.Quota(0, null, null), null))
