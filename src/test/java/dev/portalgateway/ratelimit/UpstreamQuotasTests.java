@@ -7,7 +7,10 @@ import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
 
 import org.springframework.http.HttpHeaders;
 
@@ -117,6 +120,27 @@ class UpstreamQuotasTests {
 			ticker.advance(Duration.ofMillis(1));
 		}
 		return busiest;
+	}
+
+	@Test
+	void letsARequestWaitUpToMaxWaitForAPermitWithoutBlocking() {
+		StepVerifier.withVirtualTime(() -> {
+			UpstreamQuotas patient = new UpstreamQuotas(
+					new RateLimitProperties(
+							new RateLimitProperties.Quota(1, Duration.ofSeconds(1), Duration.ofSeconds(2)), null),
+					"x", ManualTicker.virtualTime(), new SimpleMeterRegistry());
+			Mono<String> call = Mono.just("called")
+				.transformDeferred(RateLimiterOperator.of(patient.limiter(Operation.PORTAL_LINKS)));
+			return call.concatWith(call).concatWith(call);
+		})
+			.expectNext("called")
+			.expectNoEvent(Duration.ofMillis(999))
+			.thenAwait(Duration.ofMillis(1))
+			.expectNext("called")
+			.thenAwait(Duration.ofSeconds(1))
+			.expectNext("called")
+			.expectComplete()
+			.verify(Duration.ofSeconds(5));
 	}
 
 	@Test
