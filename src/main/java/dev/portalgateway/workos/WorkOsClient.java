@@ -131,8 +131,11 @@ public class WorkOsClient {
 	private <T> Mono<T> call(Operation operation, Supplier<Mono<T>> exchange) {
 		return Mono.defer(() -> {
 			long deadline = this.ticker.read() + this.retry.deadline().toNanos();
-			Mono<T> attempt = Mono.defer(() -> timed(operation, exchange.get()).timeout(left(deadline)))
-				.onErrorMap((failure) -> !(failure instanceof GatewayProblem), this::transportProblem)
+			Mono<T> attempt = Mono
+				.defer(() -> timed(operation,
+						exchange.get()
+							.timeout(left(deadline))
+							.onErrorMap((failure) -> !(failure instanceof GatewayProblem), this::transportProblem)))
 				.transformDeferred(RateLimiterOperator.of(this.quotas.limiter(operation)))
 				.onErrorMap(RequestNotPermitted.class, (ex) -> this.quotas.rejected(operation));
 			return Mono.defer(() -> this.cooldown.awaitWithin(left(deadline), operation))
@@ -153,7 +156,7 @@ public class WorkOsClient {
 			Timer.Sample sample = Timer.start(this.meters);
 			return exchange.doOnSuccess((value) -> stop(sample, operation, "2xx"))
 				.doOnError((failure) -> stop(sample, operation,
-						(failure instanceof UpstreamProblem problem) ? problem.cause() : "io_error"))
+						(failure instanceof UpstreamProblem problem) ? problem.cause() : "error"))
 				.doOnCancel(() -> stop(sample, operation, "cancelled"));
 		});
 	}
@@ -162,7 +165,7 @@ public class WorkOsClient {
 		String outcome = switch (status) {
 			case "2xx" -> "success";
 			case "429" -> "rate_limited";
-			case "io_error", "timeout", "cancelled" -> status;
+			case "io_error", "timeout", "cancelled", "error" -> status;
 			default -> status.startsWith("4") ? "client_error" : "server_error";
 		};
 		sample.stop(Timer.builder("workos.client.requests")
