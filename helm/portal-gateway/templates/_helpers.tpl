@@ -1,0 +1,89 @@
+{{/*
+Expand the name of the chart.
+*/}}
+{{- define "portal-gateway.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Create a default fully qualified app name, truncated at 63 chars (the DNS label limit).
+If the release name contains the chart name it is used as the full name.
+*/}}
+{{- define "portal-gateway.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version as used by the chart label.
+*/}}
+{{- define "portal-gateway.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels.
+*/}}
+{{- define "portal-gateway.labels" -}}
+helm.sh/chart: {{ include "portal-gateway.chart" . }}
+{{ include "portal-gateway.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: portal-gateway
+{{- end }}
+
+{{/*
+Selector labels: stable for the release's lifetime, so never the chart version.
+*/}}
+{{- define "portal-gateway.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "portal-gateway.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The service account to use.
+*/}}
+{{- define "portal-gateway.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "portal-gateway.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Secret holding the WorkOS key: workos.existingSecret.name when set; else
+"<fullname>-workos", which this chart makes from workos.apiKey (development only) or the
+operator creates. Setting both workos.apiKey and workos.existingSecret.name is an error.
+*/}}
+{{- define "portal-gateway.workosSecretName" -}}
+{{- if and .Values.workos.apiKey .Values.workos.existingSecret.name }}
+{{- fail "Set either workos.apiKey or workos.existingSecret.name, not both" }}
+{{- end }}
+{{- default (printf "%s-workos" (include "portal-gateway.fullname" .)) .Values.workos.existingSecret.name }}
+{{- end }}
+
+{{- define "portal-gateway.workosSecretKey" -}}
+{{- if .Values.workos.apiKey }}
+{{- "api-key" }}
+{{- else }}
+{{- .Values.workos.existingSecret.key }}
+{{- end }}
+{{- end }}
+
+{{/*
+The image reference; the tag defaults to the chart's appVersion.
+*/}}
+{{- define "portal-gateway.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}

@@ -1,0 +1,298 @@
+package dev.portalgateway.deploy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import dev.portalgateway.caller.CallerProperties;
+import io.kubernetes.client.openapi.models.V1ConfigMap;
+import io.kubernetes.client.openapi.models.V1Container;
+import io.kubernetes.client.openapi.models.V1Deployment;
+import io.kubernetes.client.openapi.models.V1EnvVar;
+import io.kubernetes.client.openapi.models.V1Ingress;
+import io.kubernetes.client.openapi.models.V1NetworkPolicy;
+import io.kubernetes.client.openapi.models.V1PodDisruptionBudget;
+import io.kubernetes.client.openapi.models.V1PodSpec;
+import io.kubernetes.client.openapi.models.V1Probe;
+import io.kubernetes.client.openapi.models.V1Secret;
+import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServiceAccount;
+import io.kubernetes.client.openapi.models.V2HorizontalPodAutoscaler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.io.ByteArrayResource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
+
+/**
+ * The Helm chart, linted and rendered with each {@code ci/*-values.yaml}, checked against
+ * what platform teams expect from a well-kept service chart.
+ */
+class HelmChartTests {
+
+	@Test
+	void lintsWithoutWarnings() {
+		LintResult result = new Helm(RenderedChart.CHART).lint().strict().call();
+		assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+		assertThat(result.getMessages())
+			.noneMatch((message) -> message.contains("[ERROR]") || message.contains("[WARNING]"));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "default-values.yaml", "all-features-values.yaml", "existing-secret-values.yaml",
+			"hpa-values.yaml" })
+	void rendersValidKubernetesObjectsWithScaffoldLabels(String values) {
+		RenderedChart chart = RenderedChart.render(values);
+		assertThat(chart.objects).isNotEmpty().allSatisfy((object) -> {
+			Map<String, String> labels = object.getMetadata().getLabels();
+			assertThat(labels).containsEntry("app.kubernetes.io/name", "portal-gateway")
+				.containsEntry("app.kubernetes.io/instance", "gw")
+				.containsEntry("app.kubernetes.io/managed-by", "Helm")
+				.containsEntry("app.kubernetes.io/version", "0.1.0")
+				.containsKey("helm.sh/chart");
+		});
+		V1Deployment deployment = chart.one(V1Deployment.class);
+		assertThat(deployment.getSpec().getSelector().getMatchLabels()).containsOnlyKeys("app.kubernetes.io/name",
+				"app.kubernetes.io/instance");
+		assertThat(chart.one(V1Service.class).getSpec().getSelector()).containsOnlyKeys("app.kubernetes.io/name",
+				"app.kubernetes.io/instance");
+		assertThat(chart.manifest).doesNotContain("sk_test_chartci0000000000")
+			.as("the key is only ever base64 in a Secret");
+	}
+
+	@Test
+	void deploysTwoHardenedReplicasWithProbesOnTheManagementPort() {
+		RenderedChart chart = RenderedChart.render("default-values.yaml");
+		V1Deployment deployment = chart.one(V1Deployment.class);
+		assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+		V1PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+		V1Container container = pod.getContainers().get(0);
+		assertThat(container.getPorts()).extracting("name", "containerPort")
+			.containsExactly(org.assertj.core.groups.Tuple.tuple("http", 8080),
+					org.assertj.core.groups.Tuple.tuple("management", 8081));
+		assertProbe(container.getStartupProbe(), "/actuator/health/liveness");
+		assertProbe(container.getLivenessProbe(), "/actuator/health/liveness");
+		assertProbe(container.getReadinessProbe(), "/actuator/health/readiness");
+		assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+		assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory");
+		assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+		assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(10001L);
+		assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+		assertThat(container.getSecurityContext().getRunAsNonRoot()).isTrue();
+		assertThat(container.getSecurityContext().getRunAsUser()).isEqualTo(10001L);
+		assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+		assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+		assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+		assertThat(container.getVolumeMounts()).anySatisfy((mount) -> {
+			assertThat(mount.getMountPath()).isEqualTo("/tmp");
+			assertThat(pod.getVolumes()).anySatisfy((volume) -> {
+				assertThat(volume.getName()).isEqualTo(mount.getName());
+				assertThat(volume.getEmptyDir()).isNotNull();
+			});
+		});
+		assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+		assertThat(chart.one(V1ServiceAccount.class).getAutomountServiceAccountToken()).isFalse();
+	}
+
+	@Test
+	void shutsDownGracefullyWithinTheGracePeriod() throws IOException {
+		V1Deployment deployment = RenderedChart.render("default-values.yaml").one(V1Deployment.class);
+		V1PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+		V1Container container = pod.getContainers().get(0);
+		assertThat(container.getLifecycle().getPreStop().getExec().getCommand()).containsExactly("sleep", "5");
+		assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(30L);
+		String config = RenderedChart.render("default-values.yaml")
+			.one(V1ConfigMap.class)
+			.getData()
+			.get("portal-gateway.yaml");
+		assertThat(config).contains("timeout-per-shutdown-phase: \"20s\"");
+		assertThatException()
+			.isThrownBy(() -> RenderedChart.render("default-values.yaml",
+					(command) -> command.set("shutdown.terminationGracePeriodSeconds", 20)))
+			.withMessageContaining("must exceed preStopSleepSeconds + timeoutSeconds");
+	}
+
+	@Test
+	void spreadsPodsAcrossNodesAndKeepsOneUpDuringDisruptions() {
+		RenderedChart chart = RenderedChart.render("default-values.yaml");
+		V1PodSpec pod = chart.one(V1Deployment.class).getSpec().getTemplate().getSpec();
+		assertThat(pod.getTopologySpreadConstraints()).anySatisfy((constraint) -> {
+			assertThat(constraint.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+			assertThat(constraint.getLabelSelector().getMatchLabels()).doesNotContainKey("helm.sh/chart");
+		});
+		V1PodDisruptionBudget budget = chart.one(V1PodDisruptionBudget.class);
+		assertThat(budget.getSpec().getMaxUnavailable().getIntValue()).isEqualTo(1);
+		assertThat(RenderedChart.render("default-values.yaml", (command) -> command.set("replicaCount", 1))
+			.find(V1PodDisruptionBudget.class)).as("no PDB for a single replica").isEmpty();
+	}
+
+	@Test
+	void readsTheKeyFromAnExistingSecretAndMakesNone() {
+		RenderedChart chart = RenderedChart.render("existing-secret-values.yaml");
+		V1EnvVar key = env(chart, "WORKOS_API_KEY");
+		assertThat(key.getValue()).isNull();
+		assertThat(key.getValueFrom().getSecretKeyRef().getName()).isEqualTo("platform-workos");
+		assertThat(key.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("WORKOS_API_KEY");
+		assertThat(chart.find(V1Secret.class)).isEmpty();
+	}
+
+	@Test
+	void makesASecretFromApiKeyForDevelopmentOnly() {
+		RenderedChart chart = RenderedChart.render("all-features-values.yaml");
+		V1Secret secret = chart.one(V1Secret.class);
+		assertThat(new String(secret.getData().get("api-key"), StandardCharsets.UTF_8))
+			.isEqualTo("sk_test_chartci0000000000");
+		assertThat(env(chart, "WORKOS_API_KEY").getValueFrom().getSecretKeyRef().getName())
+			.isEqualTo(secret.getMetadata().getName());
+		assertThat(chart.one(V1ConfigMap.class).getData().toString()).doesNotContain("sk_test_");
+	}
+
+	@Test
+	void refusesBothAnApiKeyAndAnExistingSecret() {
+		assertThatException()
+			.isThrownBy(() -> RenderedChart.render("all-features-values.yaml",
+					(command) -> command.set("workos.existingSecret.name", "other")))
+			.withMessageContaining("not both");
+	}
+
+	@Test
+	void putsCallerPoliciesInAConfigMapThatSpringImportsAndBinds() throws IOException {
+		RenderedChart chart = RenderedChart.render("existing-secret-values.yaml");
+		String yaml = chart.one(V1ConfigMap.class).getData().get("portal-gateway.yaml");
+		assertThat(env(chart, "SPRING_CONFIG_IMPORT").getValue()).isEqualTo("file:/config/portal-gateway.yaml");
+		assertThat(chart.one(V1Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getSpec()
+			.getContainers()
+			.get(0)
+			.getVolumeMounts()).anySatisfy((mount) -> assertThat(mount.getMountPath()).isEqualTo("/config"));
+		StandardEnvironment environment = new StandardEnvironment();
+		new YamlPropertySourceLoader().load("configmap", new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))
+			.forEach(environment.getPropertySources()::addFirst);
+		CallerProperties callers = new Binder(ConfigurationPropertySources.get(environment))
+			.bind("gateway", CallerProperties.class)
+			.get();
+		assertThat(callers.callers()).singleElement().satisfies((caller) -> {
+			assertThat(caller.name()).isEqualTo("billing-api");
+			assertThat(caller.tokenSha256()).hasSize(64);
+			assertThat(caller.returnUrlHosts()).containsExactly("billing.example.com", "*.billing.example.com");
+		});
+	}
+
+	@Test
+	void rollsThePodsWhenTheConfigurationChanges() {
+		String before = checksum(RenderedChart.render("existing-secret-values.yaml"));
+		String after = checksum(RenderedChart.render("existing-secret-values.yaml",
+				(command) -> command.set("callers[0].intents[0]", "audit_logs")));
+		assertThat(before).matches("[0-9a-f]{64}");
+		assertThat(after).matches("[0-9a-f]{64}").isNotEqualTo(before);
+	}
+
+	@Test
+	void switchesOnStructuredJsonLogs() {
+		assertThat(env(RenderedChart.render("default-values.yaml"), "LOGGING_STRUCTURED_FORMAT_CONSOLE").getValue())
+			.isEqualTo("ecs");
+	}
+
+	@Test
+	void scalesWithAnAutoscalerInsteadOfFixedReplicas() {
+		RenderedChart chart = RenderedChart.render("hpa-values.yaml");
+		V2HorizontalPodAutoscaler hpa = chart.one(V2HorizontalPodAutoscaler.class);
+		assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(3);
+		assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(8);
+		assertThat(hpa.getSpec().getScaleTargetRef().getName())
+			.isEqualTo(chart.one(V1Deployment.class).getMetadata().getName());
+		assertThat(chart.one(V1Deployment.class).getSpec().getReplicas()).isNull();
+	}
+
+	@Test
+	void leavesOptionalResourcesOffByDefault() {
+		RenderedChart chart = RenderedChart.render("default-values.yaml");
+		assertThat(chart.find(V2HorizontalPodAutoscaler.class)).isEmpty();
+		assertThat(chart.find(V1NetworkPolicy.class)).isEmpty();
+		assertThat(chart.find(V1Ingress.class)).isEmpty();
+		assertThat(chart.customResources).isEmpty();
+	}
+
+	@Test
+	void rendersMonitoringAndNetworkPolicyWhenAsked() {
+		RenderedChart chart = RenderedChart.render("all-features-values.yaml");
+		Map<String, Object> monitor = chart.customResources.get(0);
+		assertThat(monitor).containsEntry("apiVersion", "monitoring.coreos.com/v1")
+			.containsEntry("kind", "ServiceMonitor");
+		assertThat(monitor.toString()).contains("path=/actuator/prometheus", "port=management",
+				"release=kube-prometheus-stack");
+		V1NetworkPolicy policy = chart.one(V1NetworkPolicy.class);
+		assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+		assertThat(policy.getSpec().getIngress()).hasSize(2);
+		assertThat(policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getStrValue()).isEqualTo("http");
+		assertThat(policy.getSpec().getIngress().get(0).getFrom().get(0).getNamespaceSelector().getMatchLabels())
+			.containsEntry("portal-gateway/client", "true");
+		assertThat(policy.getSpec().getIngress().get(1).getPorts().get(0).getPort().getStrValue())
+			.isEqualTo("management");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "replcias=3", "callers[0].intents[0]=saml", "workos.apiKey=pk_live_nope",
+			"service.type=ExternalName", "logging.structuredFormat=xml", "image.pullPolicy=Sometimes" })
+	void rejectsValuesThatBreakTheSchema(String set) {
+		String[] pair = set.split("=", 2);
+		assertThatException().isThrownBy(
+				() -> RenderedChart.render("existing-secret-values.yaml", (command) -> command.set(pair[0], pair[1])))
+			.withMessageContaining("values don't meet the specifications of the schema");
+	}
+
+	@Test
+	void theModelCheckRejectsATypoInAManifest() {
+		String typo = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"x\"},"
+				+ "\"spec\":{\"replcias\":2,\"selector\":{},\"template\":{}}}";
+		assertThatException()
+			.isThrownBy(() -> new io.kubernetes.client.openapi.JSON().deserialize(typo, V1Deployment.class))
+			.withMessageContaining("replcias");
+	}
+
+	@Test
+	void hasAHelmTestPodThatCallsReadiness() throws IOException {
+		// helm template leaves hooks out; the hook is checked where it is written.
+		String hook = Files.readString(RenderedChart.CHART.resolve("templates/tests/test-connection.yaml"));
+		assertThat(hook).contains("\"helm.sh/hook\": test", "/actuator/health/readiness", "runAsNonRoot: true");
+	}
+
+	private static void assertProbe(V1Probe probe, String path) {
+		assertThat(probe.getHttpGet().getPath()).isEqualTo(path);
+		assertThat(probe.getHttpGet().getPort().getStrValue()).isEqualTo("management");
+	}
+
+	private static V1EnvVar env(RenderedChart chart, String name) {
+		List<V1EnvVar> env = chart.one(V1Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getSpec()
+			.getContainers()
+			.get(0)
+			.getEnv();
+		return env.stream().filter((variable) -> variable.getName().equals(name)).findFirst().orElseThrow();
+	}
+
+	private static String checksum(RenderedChart chart) {
+		return chart.one(V1Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getMetadata()
+			.getAnnotations()
+			.get("checksum/config");
+	}
+
+}
