@@ -1,0 +1,67 @@
+package dev.portalgateway.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The Dockerfile read as instructions (continuation lines joined, comments dropped),
+ * shared by the rule checks and the test that starts the app from the extracted layers.
+ */
+final class DockerfileRules {
+
+	static final Path DOCKERFILE = Path.of("Dockerfile");
+
+	private static final Pattern LAYER_COPY = Pattern
+		.compile("COPY --from=build /workspace/target/extracted/([a-z-]+)/ \\./");
+
+	private DockerfileRules() {
+	}
+
+	static List<String> instructions() {
+		try {
+			String text = Files.readString(DOCKERFILE).replaceAll("\\\\\\n", " ");
+			List<String> instructions = new ArrayList<>();
+			for (String line : text.split("\n")) {
+				String trimmed = line.strip();
+				if (!trimmed.isEmpty() && !trimmed.startsWith("#")) {
+					instructions.add(trimmed.replaceAll("\\s+", " "));
+				}
+			}
+			return instructions;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** The Spring Boot layers the runtime stage copies, in order. */
+	static List<String> layers() {
+		List<String> layers = new ArrayList<>();
+		for (String instruction : instructions()) {
+			Matcher matcher = LAYER_COPY.matcher(instruction);
+			if (matcher.matches()) {
+				layers.add(matcher.group(1));
+			}
+		}
+		return layers;
+	}
+
+	/** The {@code extract} arguments the build stage uses, after {@code -jar <jar>}. */
+	static List<String> extractArguments() {
+		for (String instruction : instructions()) {
+			Matcher matcher = Pattern.compile("java -Djarmode=tools -jar \\S+ (extract [^&]*?)(?: &&|$)")
+				.matcher(instruction);
+			if (matcher.find()) {
+				return List.of(matcher.group(1).strip().split(" "));
+			}
+		}
+		throw new IllegalStateException("No layered extraction in the Dockerfile");
+	}
+
+}

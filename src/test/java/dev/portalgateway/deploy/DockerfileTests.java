@@ -1,0 +1,83 @@
+package dev.portalgateway.deploy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Dockerfile's rules, checked without a Docker engine (none runs here): a JDK build
+ * stage, a JRE-only runtime from layered extraction, non-root, exec-form, container-aware
+ * memory, both ports, no secrets. {@link LayeredJarIT} starts the app from the same
+ * layers.
+ */
+class DockerfileTests {
+
+	private final List<String> instructions = DockerfileRules.instructions();
+
+	@Test
+	void buildsWithTheWrapperOnAJdkAndRunsOnAJre() {
+		List<String> froms = this.instructions.stream().filter((i) -> i.startsWith("FROM ")).toList();
+		assertThat(froms).hasSize(2);
+		assertThat(froms.get(0)).matches("FROM eclipse-temurin:\\$\\{JAVA_VERSION\\}-jdk\\S* AS build");
+		assertThat(froms.get(1)).matches("FROM eclipse-temurin:\\$\\{JAVA_VERSION\\}-jre\\S*");
+		assertThat(this.instructions).contains("ARG JAVA_VERSION=17");
+		assertThat(buildStage()).anyMatch((i) -> i.startsWith("RUN") && i.contains("./mvnw -B -q -DskipTests package"));
+	}
+
+	@Test
+	void copiesSpringBootLayersOneByOneDependenciesFirst() {
+		assertThat(DockerfileRules.extractArguments()).containsExactly("extract", "--layers", "--launcher",
+				"--destination", "target/extracted");
+		assertThat(DockerfileRules.layers()).containsExactly("dependencies", "spring-boot-loader",
+				"snapshot-dependencies", "application");
+		assertThat(this.instructions).noneMatch((i) -> i.contains("layertools"));
+	}
+
+	@Test
+	void runsAsANonRootNumericUserWithAnExecFormEntrypoint() {
+		List<String> runtime = runtimeStage();
+		assertThat(runtime).contains("USER 10001:10001");
+		assertThat(runtime.indexOf("USER 10001:10001")).isGreaterThan(lastIndexStartingWith(runtime, "COPY"));
+		String entrypoint = runtime.stream().filter((i) -> i.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
+		assertThat(entrypoint)
+			.matches("ENTRYPOINT \\[\"java\", .*\"org.springframework.boot.loader.launch.JarLauncher\"\\]")
+			.contains("\"-XX:MaxRAMPercentage=75\"");
+		assertThat(runtime).contains("EXPOSE 8080 8081");
+		assertThat(runtime).noneMatch((i) -> i.startsWith("RUN") && i.contains("mvnw"));
+	}
+
+	@Test
+	void bakesInNoSecrets() throws IOException {
+		String dockerfile = Files.readString(DockerfileRules.DOCKERFILE);
+		assertThat(dockerfile).doesNotContainPattern("sk_(test|live)_");
+		assertThat(this.instructions).noneMatch((i) -> (i.startsWith("ENV") || i.startsWith("ARG"))
+				&& i.toUpperCase().matches(".*(KEY|TOKEN|SECRET|PASSWORD).*"));
+		List<String> ignored = Files.readAllLines(Path.of(".dockerignore"));
+		assertThat(ignored).contains("target/", ".git/", "*.env");
+	}
+
+	private List<String> buildStage() {
+		int runtime = lastIndexStartingWith(this.instructions, "FROM");
+		return this.instructions.subList(0, runtime);
+	}
+
+	private List<String> runtimeStage() {
+		int runtime = lastIndexStartingWith(this.instructions, "FROM");
+		return this.instructions.subList(runtime, this.instructions.size());
+	}
+
+	private static int lastIndexStartingWith(List<String> instructions, String prefix) {
+		for (int i = instructions.size() - 1; i >= 0; i--) {
+			if (instructions.get(i).startsWith(prefix)) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+}

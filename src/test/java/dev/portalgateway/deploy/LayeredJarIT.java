@@ -1,0 +1,106 @@
+package dev.portalgateway.deploy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the image does, without Docker: extract the packaged jar with the Dockerfile's own
+ * command, lay the layers on top of each other in the Dockerfile's order (as its COPYs
+ * do), and start the app from that layout with the image's entry point until it is ready.
+ */
+class LayeredJarIT {
+
+	private static final Path JAR = Path.of("target/portal-gateway.jar");
+
+	@Test
+	void startsFromTheExtractedLayers(@TempDir Path work) throws Exception {
+		assertThat(JAR).exists();
+		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		Path extracted = work.resolve("extracted");
+		List<String> extract = new ArrayList<>(List.of(java, "-Djarmode=tools", "-jar", JAR.toString()));
+		extract.addAll(DockerfileRules.extractArguments());
+		extract.set(extract.size() - 1, extracted.toString());
+		Process extraction = new ProcessBuilder(extract).inheritIO().start();
+		assertThat(extraction.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(extraction.exitValue()).isZero();
+		Path app = work.resolve("app");
+		for (String layer : DockerfileRules.layers()) {
+			assertThat(extracted.resolve(layer)).isDirectory();
+			copyInto(extracted.resolve(layer), app);
+		}
+		int port = freePort();
+		int managementPort = freePort();
+		ProcessBuilder launch = new ProcessBuilder(java, "-XX:MaxRAMPercentage=75",
+				"org.springframework.boot.loader.launch.JarLauncher", "--server.port=" + port,
+				"--management.server.port=" + managementPort, "--gateway.workos.base-url=http://127.0.0.1:9")
+			.directory(app.toFile())
+			.redirectErrorStream(true)
+			.redirectOutput(work.resolve("gateway.log").toFile());
+		launch.environment().put("WORKOS_API_KEY", "sk_test_layeredjar0000");
+		Process gateway = launch.start();
+		try {
+			HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+			HttpRequest readiness = HttpRequest
+				.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"))
+				.timeout(Duration.ofSeconds(2))
+				.build();
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+			HttpResponse<String> answer = null;
+			while (answer == null && System.nanoTime() < deadline && gateway.isAlive()) {
+				try {
+					answer = http.send(readiness, HttpResponse.BodyHandlers.ofString());
+				}
+				catch (IOException notYet) {
+					gateway.waitFor(100, TimeUnit.MILLISECONDS);
+				}
+			}
+			assertThat(answer).as(Files.readString(work.resolve("gateway.log"))).isNotNull();
+			assertThat(answer.statusCode()).isEqualTo(200);
+			assertThat(answer.body()).contains("\"status\":\"UP\"");
+		}
+		finally {
+			gateway.destroy();
+			if (!gateway.waitFor(30, TimeUnit.SECONDS)) {
+				gateway.destroyForcibly();
+			}
+		}
+	}
+
+	private static void copyInto(Path layer, Path target) throws IOException {
+		try (Stream<Path> files = Files.walk(layer)) {
+			for (Path source : (Iterable<Path>) files::iterator) {
+				Path destination = target.resolve(layer.relativize(source).toString());
+				if (Files.isDirectory(source)) {
+					Files.createDirectories(destination);
+				}
+				else {
+					Files.copy(source, destination, StandardCopyOption.REPLACE_EXISTING);
+				}
+			}
+		}
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
