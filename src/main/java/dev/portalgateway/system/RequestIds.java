@@ -2,8 +2,11 @@ package dev.portalgateway.system;
 
 import java.util.regex.Pattern;
 
+import io.micrometer.context.ContextRegistry;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.MDC;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -29,7 +32,19 @@ public class RequestIds implements WebFilter {
 	/** The header carrying the id, both ways. */
 	public static final String HEADER = "X-Request-Id";
 
+	/** The logging MDC key (and Reactor context key) holding the id. */
+	public static final String MDC_KEY = "request_id";
+
 	private static final String ATTRIBUTE = RequestIds.class.getName() + ".id";
+
+	static {
+		// Reactor (spring.reactor.context-propagation=auto) copies context values into
+		// the
+		// thread locals registered here, so every log line of a request names it.
+		ContextRegistry.getInstance()
+			.registerThreadLocalAccessor(MDC_KEY, () -> MDC.get(MDC_KEY), (value) -> MDC.put(MDC_KEY, value),
+					() -> MDC.remove(MDC_KEY));
+	}
 
 	private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
@@ -38,7 +53,7 @@ public class RequestIds implements WebFilter {
 		String id = wellFormedOrNew(exchange.getRequest().getHeaders().getFirst(HEADER));
 		exchange.getAttributes().put(ATTRIBUTE, id);
 		exchange.getResponse().getHeaders().set(HEADER, id);
-		return chain.filter(exchange);
+		return chain.filter(exchange).contextWrite(Context.of(MDC_KEY, id));
 	}
 
 	static String wellFormedOrNew(@Nullable String candidate) {
