@@ -48,6 +48,23 @@ class ActuatorIntegrationTests {
 	}
 
 	@Test
+	void probesStayUpWhileWorkOsIsUnreachable() {
+		// WorkOS is configured at a closed port: callers get 503, the pod stays in
+		// service.
+		TestCallers.requestLink(TestCallers.client(this.port)).expectStatus().isEqualTo(503);
+		for (String probe : new String[] { "/actuator/health/liveness", "/actuator/health/readiness" }) {
+			management().get()
+				.uri(probe)
+				.exchange()
+				.expectStatus()
+				.isOk()
+				.expectBody()
+				.jsonPath("$.status")
+				.isEqualTo("UP");
+		}
+	}
+
+	@Test
 	void keepsActuatorOffTheCallersPort() {
 		WebTestClient.bindToServer()
 			.baseUrl("http://localhost:" + this.port)
