@@ -115,7 +115,7 @@ class PortalLinkIntegrationTests {
 							 "return_url":"https://app.example.com/settings","success_url":"https://eu.billing.example.com/ok",
 							 "intent_options":{"sso":{"provider_type":"GoogleSAML"}},"it_contact_emails":["it@example.com"]}""")));
 		assertThat(output)
-			.containsPattern("audit .*portal_link caller=billing organization=org_01H1234567890ABCDEFGHIJK "
+			.containsPattern("audit.*portal_link caller=billing organization=org_01H1234567890ABCDEFGHIJK "
 					+ "intent=sso outcome=created status=201 upstream_request_id=req_upstream_1 latency_ms=\\d+ "
 					+ "request_id=caller-req-7");
 	}
@@ -297,7 +297,7 @@ class PortalLinkIntegrationTests {
 	void answersUpstreamAuthFailedAndLogsWithoutTheKey(int status, CapturedOutput output) {
 		stub(json(status, "generate_link-401.json"));
 		problem(post(valid()), 502, "upstream_auth_failed");
-		assertThat(output).containsPattern("ERROR .*WorkOS answered " + status + " to API key sk_test_\\*\\*\\*\\*\\(")
+		assertThat(output).containsPattern("ERROR.*WorkOS answered " + status + " to API key sk_test_\\*\\*\\*\\*\\(")
 			.doesNotContain(TestCallers.API_KEY);
 	}
 

@@ -21,6 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * In containers the chart switches on Spring Boot's structured (ECS JSON) console logs;
  * each line of a request carries its request id as a field, taken from Reactor's context.
+ * <p>
+ * Logback is configured once per JVM, so later tests in the run may see JSON lines too:
+ * log assertions elsewhere match the message, whatever the format.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "gateway.workos.base-url=http://127.0.0.1:9",
