@@ -45,6 +45,7 @@ class StructuredLoggingIntegrationTests {
 			.post()
 			.uri("/v1/portal-links")
 			.header("X-Request-Id", "log-line-7")
+			.header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 			.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"organization\":\"org_1\",\"intent\":\"dsync\",\"return_url\":\"https://evil.example\"}")
@@ -61,6 +62,7 @@ class StructuredLoggingIntegrationTests {
 		assertThat(lines).anySatisfy((line) -> {
 			assertThat(line.toString()).contains("\"audit\"").contains("outcome=return_url_not_allowed");
 			assertThat(line.get("request_id").stringValue()).isEqualTo("log-line-7");
+			assertThat(line.toString()).contains("4bf92f3577b34da6a3ce929d0e0e4736");
 			assertThat(line.get("@timestamp")).isNotNull();
 		});
 	}
