@@ -11,6 +11,7 @@ import dev.portalgateway.system.ProblemCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -32,8 +33,18 @@ public class KeyCooldown {
 
 	private final Map<Operation, Counter> rejected = new EnumMap<>(Operation.class);
 
+	private final @Nullable SharedQuotaStore shared;
+
 	public KeyCooldown(Ticker ticker, MeterRegistry meters) {
+		this(ticker, meters, null);
+	}
+
+	/**
+	 * @param shared the Redis store when cool-downs are shared by all replicas, else null
+	 */
+	public KeyCooldown(Ticker ticker, MeterRegistry meters, @Nullable SharedQuotaStore shared) {
 		this.ticker = ticker;
+		this.shared = shared;
 		this.untilNanos = new AtomicLong(ticker.read());
 		for (Operation operation : Operation.values()) {
 			this.rejected.put(operation, UpstreamQuotas.rejectedCounter(meters, operation, "cooldown"));
@@ -47,6 +58,11 @@ public class KeyCooldown {
 	public void coolDown(Duration duration) {
 		long until = this.ticker.read() + duration.toNanos();
 		long previous = this.untilNanos.getAndAccumulate(until, Math::max);
+		if (this.shared != null) {
+			// Tell the other replicas; if Redis is down they learn of it from WorkOS
+			// themselves.
+			this.shared.coolDown(duration).onErrorResume((failure) -> Mono.empty()).subscribe();
+		}
 		if (previous < until && previous <= this.ticker.read()) {
 			logger.warn(
 					"WorkOS asked for a cool-down of " + duration.toSeconds() + " s: holding all calls with this key");
@@ -66,7 +82,20 @@ public class KeyCooldown {
 	 * {@code patience}, or with a 429 problem telling the caller when to come back.
 	 */
 	public Mono<Void> awaitWithin(Duration patience, Operation operation) {
-		Duration remaining = remaining();
+		SharedQuotaStore store = this.shared;
+		if (store == null || store.isDegraded()) {
+			return awaitWithin(remaining(), patience, operation);
+		}
+		return store.cooldownRemaining()
+			.onErrorReturn(Duration.ZERO)
+			.flatMap((elsewhere) -> awaitWithin(max(remaining(), elsewhere), patience, operation));
+	}
+
+	private static Duration max(Duration one, Duration other) {
+		return (one.compareTo(other) >= 0) ? one : other;
+	}
+
+	private Mono<Void> awaitWithin(Duration remaining, Duration patience, Operation operation) {
 		if (remaining.isZero()) {
 			return Mono.empty();
 		}

@@ -3,6 +3,7 @@ package dev.portalgateway.ratelimit;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 
 /**
  * How many calls per operation the gateway makes to WorkOS with its key, under
@@ -12,13 +13,47 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param portalLinks the quota for {@code POST /portal/generate_link} (default 100 per 60
  * s)
  * @param providerIcons the quota for the provider icon list (default 1,000 per 60 s)
+ * @param store {@code local} (default) or {@code redis} (one budget for all replicas)
+ * @param expectedReplicas with Redis unreachable, each replica allows limit / N, N being
+ * the replicas last seen; this is N before any was seen (default 1)
+ * @param redisTimeout how long a Redis command may take before the replica falls back to
+ * its local share (default 50 ms)
  */
 @ConfigurationProperties("gateway.rate-limit")
-public record RateLimitProperties(Quota portalLinks, Quota providerIcons) {
+public record RateLimitProperties(Quota portalLinks, Quota providerIcons, Store store, Integer expectedReplicas,
+		Duration redisTimeout) {
 
+	@ConstructorBinding
 	public RateLimitProperties {
 		portalLinks = Quota.withDefaults(portalLinks, 100, "gateway.rate-limit.portal-links");
 		providerIcons = Quota.withDefaults(providerIcons, 1000, "gateway.rate-limit.provider-icons");
+		store = (store != null) ? store : Store.LOCAL;
+		expectedReplicas = (expectedReplicas != null) ? expectedReplicas : 1;
+		redisTimeout = (redisTimeout != null) ? redisTimeout : Duration.ofMillis(50);
+		if (expectedReplicas < 1) {
+			throw new IllegalArgumentException("gateway.rate-limit.expected-replicas must be at least 1");
+		}
+		if (redisTimeout.toMillis() < 1) {
+			throw new IllegalArgumentException("gateway.rate-limit.redis-timeout must be at least 1ms");
+		}
+	}
+
+	/** Local quotas only, with defaults for the rest; for tests and tools. */
+	public RateLimitProperties(Quota portalLinks, Quota providerIcons) {
+		this(portalLinks, providerIcons, null, null, null);
+	}
+
+	/**
+	 * Where quotas are counted.
+	 */
+	public enum Store {
+
+		/** In each replica (Resilience4j): N replicas allow N times the limit. */
+		LOCAL,
+
+		/** In Redis, shared by all replicas, exact over any window. */
+		REDIS
+
 	}
 
 	public Quota quota(Operation operation) {

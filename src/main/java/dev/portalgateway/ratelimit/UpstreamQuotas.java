@@ -3,16 +3,23 @@ package dev.portalgateway.ratelimit;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpHeaders;
 
@@ -29,10 +36,27 @@ public class UpstreamQuotas {
 
 	private final Map<Operation, Entry> entries = new EnumMap<>(Operation.class);
 
+	private final Map<Operation, AtomicRateLimiter> shares = new EnumMap<>(Operation.class);
+
+	private final Map<Operation, AtomicReference<SharedQuotaStore.Decision>> lastShared = new EnumMap<>(
+			Operation.class);
+
 	private final Ticker ticker;
 
+	private final @Nullable SharedQuotaStore shared;
+
 	public UpstreamQuotas(RateLimitProperties properties, String keyFingerprint, Ticker ticker, MeterRegistry meters) {
+		this(properties, keyFingerprint, ticker, meters, null);
+	}
+
+	/**
+	 * @param shared the Redis store when quotas are global ({@code store: redis}), else
+	 * null
+	 */
+	public UpstreamQuotas(RateLimitProperties properties, String keyFingerprint, Ticker ticker, MeterRegistry meters,
+			@Nullable SharedQuotaStore shared) {
 		this.ticker = ticker;
+		this.shared = shared;
 		for (Operation operation : Operation.values()) {
 			RateLimitProperties.Quota quota = properties.quota(operation);
 			RateLimiterConfig config = RateLimiterConfig.custom()
@@ -52,7 +76,59 @@ public class UpstreamQuotas {
 				.tag("operation", operation.tag())
 				.register(meters);
 			this.entries.put(operation, new Entry(limiter, quota, start, rejected));
+			if (shared != null) {
+				// The local share used while Redis is unreachable: limit / replicas last
+				// seen.
+				RateLimiterConfig share = RateLimiterConfig.from(config)
+					.limitForPeriod(Math.max(1, quota.limit() / shared.replicas()))
+					.build();
+				this.shares.put(operation,
+						new AtomicRateLimiter(operation.tag() + "-share-" + keyFingerprint, share, ticker::read));
+				this.lastShared.put(operation, new AtomicReference<>());
+			}
 		}
+	}
+
+	/**
+	 * The quota check to put in front of every call (and retry) of this operation: the
+	 * Resilience4j operator on the local limiter, or a permit from the shared Redis log,
+	 * falling back to this replica's share of the limit while Redis is unreachable.
+	 */
+	public <T> Function<Mono<T>, Mono<T>> guard(Operation operation) {
+		SharedQuotaStore store = this.shared;
+		if (store == null) {
+			return local(operation, this.entries.get(operation).limiter());
+		}
+		RateLimitProperties.Quota quota = this.entries.get(operation).quota();
+		return (call) -> Mono.defer(() -> {
+			if (store.isDegraded()) {
+				return call.transform(local(operation, share(operation, store)));
+			}
+			return store.acquire(operation, quota.limit(), quota.period())
+				.map(Optional::of)
+				.onErrorResume((failure) -> Mono.just(Optional.empty()))
+				.flatMap((decision) -> {
+					if (decision.isEmpty()) {
+						return call.transform(local(operation, share(operation, store)));
+					}
+					this.lastShared.get(operation).set(decision.get());
+					return decision.get().granted() ? call : Mono.error(rejected(operation));
+				});
+		});
+	}
+
+	private <T> Function<Mono<T>, Mono<T>> local(Operation operation, RateLimiter limiter) {
+		return (call) -> call.transformDeferred(RateLimiterOperator.of(limiter))
+			.onErrorMap(RequestNotPermitted.class, (ex) -> rejected(operation));
+	}
+
+	private RateLimiter share(Operation operation, SharedQuotaStore store) {
+		AtomicRateLimiter share = this.shares.get(operation);
+		int wanted = Math.max(1, this.entries.get(operation).quota().limit() / store.replicas());
+		if (share.getRateLimiterConfig().getLimitForPeriod() != wanted) {
+			share.changeLimitForPeriod(wanted);
+		}
+		return share;
 	}
 
 	static Counter rejectedCounter(MeterRegistry meters, Operation operation, String reason) {
@@ -70,6 +146,12 @@ public class UpstreamQuotas {
 
 	/** The quota's state now, for {@code RateLimit-*} headers. */
 	public Snapshot snapshot(Operation operation) {
+		SharedQuotaStore.Decision decision = (this.shared != null && !this.shared.isDegraded())
+				? this.lastShared.get(operation).get() : null;
+		if (decision != null) {
+			return new Snapshot(decision.limit(), decision.remaining(), decision.reset(),
+					decision.granted() ? Duration.ZERO : decision.reset());
+		}
 		Entry entry = this.entries.get(operation);
 		long period = entry.quota().period().toNanos();
 		long intoWindow = Math.floorMod(this.ticker.read() - entry.start(), period);

@@ -20,8 +20,6 @@ import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.system.RequestIds;
 import dev.portalgateway.system.Uuids;
-import io.github.resilience4j.ratelimiter.RequestNotPermitted;
-import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.channel.ConnectTimeoutException;
@@ -136,8 +134,7 @@ public class WorkOsClient {
 						exchange.get()
 							.timeout(left(deadline))
 							.onErrorMap((failure) -> !(failure instanceof GatewayProblem), this::transportProblem)))
-				.transformDeferred(RateLimiterOperator.of(this.quotas.limiter(operation)))
-				.onErrorMap(RequestNotPermitted.class, (ex) -> this.quotas.rejected(operation));
+				.transformDeferred(this.quotas.guard(operation));
 			return Mono.defer(() -> this.cooldown.awaitWithin(left(deadline), operation))
 				.then(attempt)
 				.retryWhen(this.retry.until(deadline, operation));

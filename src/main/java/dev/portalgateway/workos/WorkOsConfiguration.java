@@ -7,6 +7,7 @@ import java.util.List;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.ratelimit.KeyCooldown;
 import dev.portalgateway.ratelimit.RateLimitProperties;
+import dev.portalgateway.ratelimit.SharedQuotaStore;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
@@ -14,9 +15,11 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -35,15 +38,25 @@ class WorkOsConfiguration {
 		return connections(properties);
 	}
 
-	@Bean
-	UpstreamQuotas upstreamQuotas(RateLimitProperties rateLimits, WorkOsProperties properties, Ticker ticker,
-			MeterRegistry meters) {
-		return new UpstreamQuotas(rateLimits, properties.apiKey().fingerprint(), ticker, meters);
+	/** The Redis store, only with {@code gateway.rate-limit.store=redis}. */
+	@Bean(initMethod = "startHeartbeats", destroyMethod = "stopHeartbeats")
+	@ConditionalOnProperty(name = "gateway.rate-limit.store", havingValue = "redis")
+	SharedQuotaStore sharedQuotaStore(ReactiveStringRedisTemplate redis, RateLimitProperties rateLimits,
+			WorkOsProperties properties, MeterRegistry meters) {
+		return new SharedQuotaStore(redis, properties.apiKey().fingerprint(), rateLimits.expectedReplicas(),
+				rateLimits.redisTimeout(), meters);
 	}
 
 	@Bean
-	KeyCooldown keyCooldown(Ticker ticker, MeterRegistry meters) {
-		return new KeyCooldown(ticker, meters);
+	UpstreamQuotas upstreamQuotas(RateLimitProperties rateLimits, WorkOsProperties properties, Ticker ticker,
+			MeterRegistry meters, ObjectProvider<SharedQuotaStore> shared) {
+		return new UpstreamQuotas(rateLimits, properties.apiKey().fingerprint(), ticker, meters,
+				shared.getIfAvailable());
+	}
+
+	@Bean
+	KeyCooldown keyCooldown(Ticker ticker, MeterRegistry meters, ObjectProvider<SharedQuotaStore> shared) {
+		return new KeyCooldown(ticker, meters, shared.getIfAvailable());
 	}
 
 	@Bean
