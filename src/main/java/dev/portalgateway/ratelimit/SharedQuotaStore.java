@@ -1,5 +1,9 @@
 package dev.portalgateway.ratelimit;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,11 +41,11 @@ public class SharedQuotaStore {
 
 	static final Duration HEARTBEAT_TTL = Duration.ofSeconds(15);
 
-	private static final RedisScript<List> WINDOW = RedisScript
-		.of(new ClassPathResource("ratelimit/sliding-window.lua"), List.class);
+	// Read once, at class loading: Spring Data falls back from EVALSHA to EVAL with the
+	// script's text, and reading a resource then would block a Redis event loop.
+	private static final RedisScript<List> WINDOW = RedisScript.of(script("sliding-window.lua"), List.class);
 
-	private static final RedisScript<Long> COOLDOWN = RedisScript.of(new ClassPathResource("ratelimit/cooldown.lua"),
-			Long.class);
+	private static final RedisScript<Long> COOLDOWN = RedisScript.of(script("cooldown.lua"), Long.class);
 
 	private final ReactiveStringRedisTemplate redis;
 
@@ -69,6 +73,15 @@ public class SharedQuotaStore {
 		Gauge.builder("gateway.ratelimit.replicas", this, SharedQuotaStore::replicas)
 			.description("Replicas sharing the WorkOS budget, as last seen in Redis")
 			.register(meters);
+	}
+
+	private static String script(String name) {
+		try (InputStream in = new ClassPathResource("ratelimit/" + name).getInputStream()) {
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("The Redis script " + name + " is missing from the jar", ex);
+		}
 	}
 
 	/** Takes a permit from the shared log of this operation, if one is free. */

@@ -1,0 +1,108 @@
+package dev.portalgateway;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import redis.embedded.RedisServer;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+/**
+ * A real Redis server for tests: the machine's {@code redis-server} when there is one,
+ * else the Redis 6.2 binary that embedded-redis ships in its jar. No test is skipped for
+ * lack of Redis.
+ */
+public final class TestRedis implements AutoCloseable {
+
+	private final int port;
+
+	private RedisServer server;
+
+	private TestRedis(int port) {
+		this.port = port;
+	}
+
+	public static TestRedis start() {
+		TestRedis redis = new TestRedis(freePort());
+		redis.restart();
+		return redis;
+	}
+
+	/** Starts (again) on the same port. */
+	public void restart() {
+		try {
+			Optional<Path> installed = installed();
+			this.server = installed.isPresent() ? new RedisServer(this.port, installed.get().toFile())
+					: RedisServer.newRedisServer()
+						.port(this.port)
+						.setting("save \"\"")
+						.setting("appendonly no")
+						.bind("127.0.0.1")
+						.build();
+			this.server.start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public void stop() {
+		try {
+			this.server.stop();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	public String url() {
+		return "redis://127.0.0.1:" + this.port;
+	}
+
+	/** A template on its own connection, for tests that talk to Redis directly. */
+	public ReactiveStringRedisTemplate template() {
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration("127.0.0.1", this.port));
+		factory.afterPropertiesSet();
+		factory.start();
+		return new ReactiveStringRedisTemplate(factory);
+	}
+
+	@Override
+	public void close() {
+		stop();
+	}
+
+	private static Optional<Path> installed() {
+		String path = System.getenv("PATH");
+		if (path == null) {
+			return Optional.empty();
+		}
+		return Stream.of(path.split(File.pathSeparator))
+			.map((dir) -> Path.of(dir, "redis-server"))
+			.filter(Files::isExecutable)
+			.findFirst();
+	}
+
+	private static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}
