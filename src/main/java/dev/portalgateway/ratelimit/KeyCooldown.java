@@ -58,15 +58,24 @@ public class KeyCooldown {
 	public void coolDown(Duration duration) {
 		long until = this.ticker.read() + duration.toNanos();
 		long previous = this.untilNanos.getAndAccumulate(until, Math::max);
-		if (this.shared != null) {
-			// Tell the other replicas; if Redis is down they learn of it from WorkOS
-			// themselves.
-			this.shared.coolDown(duration).onErrorResume((failure) -> Mono.empty()).subscribe();
-		}
 		if (previous < until && previous <= this.ticker.read()) {
 			logger.warn(
 					"WorkOS asked for a cool-down of " + duration.toSeconds() + " s: holding all calls with this key");
 		}
+	}
+
+	/**
+	 * Starts the cool-down here and tells the other replicas (through Redis, when quotas
+	 * are shared); completes once they can see it, so the caller's 429 never outruns it.
+	 * If Redis is down they learn of the 429 from WorkOS themselves.
+	 */
+	public Mono<Void> coolDownEverywhere(Duration duration) {
+		coolDown(duration);
+		SharedQuotaStore store = this.shared;
+		if (store == null || store.isDegraded()) {
+			return Mono.empty();
+		}
+		return store.coolDown(duration).onErrorResume((failure) -> Mono.empty()).then();
 	}
 
 	public Duration remaining() {

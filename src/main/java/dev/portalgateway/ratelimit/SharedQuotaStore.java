@@ -17,6 +17,7 @@ import org.apache.commons.logging.LogFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.domain.Range;
@@ -59,6 +60,12 @@ public class SharedQuotaStore {
 
 	private final AtomicInteger replicas;
 
+	/**
+	 * A floor for the replica count: replicas start one by one, and one that has seen
+	 * only itself must not claim the whole budget when Redis goes away.
+	 */
+	private final int expectedReplicas;
+
 	private volatile Disposable heartbeats;
 
 	public SharedQuotaStore(ReactiveStringRedisTemplate redis, String keyFingerprint, int expectedReplicas,
@@ -66,6 +73,7 @@ public class SharedQuotaStore {
 		this.redis = redis;
 		this.prefix = "{gw:" + keyFingerprint + "}:";
 		this.timeout = timeout;
+		this.expectedReplicas = expectedReplicas;
 		this.replicas = new AtomicInteger(expectedReplicas);
 		Gauge.builder("gateway.ratelimit.store.degraded", this, (store) -> store.isDegraded() ? 1 : 0)
 			.description("1 while Redis is unreachable and each replica enforces its local share")
@@ -132,15 +140,34 @@ public class SharedQuotaStore {
 			.timeout(this.timeout.multipliedBy(4))
 			.map(Long::intValue)
 			.doOnNext((count) -> {
-				this.replicas.set(Math.max(1, count));
+				this.replicas.set(Math.max(this.expectedReplicas, count));
 				healthy();
 			})
 			.doOnError(this::degrade);
 	}
 
 	public void startHeartbeats() {
-		this.heartbeats = Flux.interval(Duration.ZERO, HEARTBEAT)
+		// Spring Data opens the shared connection synchronously on first use; do that
+		// here,
+		// on the main thread at startup, never on an event loop. Lettuce then reconnects
+		// it
+		// in the background after an outage.
+		try {
+			this.redis.getConnectionFactory().getReactiveConnection().close();
+		}
+		catch (RuntimeException ex) {
+			degrade(ex);
+		}
+		// Every second, but a heartbeat only every HEARTBEAT while healthy: a degraded
+		// store
+		// finds Redis again within a second.
+		long every = HEARTBEAT.toSeconds();
+		this.heartbeats = Flux.interval(Duration.ZERO, Duration.ofSeconds(1))
+			.filter((tick) -> isDegraded() || tick % every == 0)
 			.concatMap((tick) -> heartbeat().onErrorResume((failure) -> Mono.empty()))
+			// If the connection must be opened again, that blocks: keep it off event
+			// loops.
+			.subscribeOn(Schedulers.boundedElastic())
 			.subscribe();
 	}
 

@@ -241,8 +241,8 @@ public class WorkOsClient {
 		return response.bodyToMono(ErrorBody.class)
 			.onErrorResume((failure) -> Mono.empty())
 			.defaultIfEmpty(ErrorBody.NONE)
-			.flatMap((body) -> Mono
-				.error(problemFor(status, body, response.headers().asHttpHeaders(), upstreamRequestId)));
+			.map((body) -> problemFor(status, body, response.headers().asHttpHeaders(), upstreamRequestId))
+			.flatMap((problem) -> coolDownOn429(problem).then(Mono.error(problem)));
 	}
 
 	private GatewayProblem problemFor(HttpStatusCode status, ErrorBody body, HttpHeaders headers,
@@ -262,7 +262,7 @@ public class WorkOsClient {
 			case 429 -> {
 				Duration retryAfter = RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER), this.clock,
 						DEFAULT_RETRY_AFTER);
-				this.cooldown.coolDown(retryAfter);
+
 				yield new UpstreamProblem(ProblemCode.RATE_LIMITED, "WorkOS is rate limiting this gateway.", cause,
 						true, retryAfter, null);
 			}
@@ -281,6 +281,15 @@ public class WorkOsClient {
 		}
 		problem.withUpstreamRequestId(upstreamRequestId);
 		return problem;
+	}
+
+	/** A WorkOS 429 holds the key here and on every replica before anyone is answered. */
+	private Mono<Void> coolDownOn429(GatewayProblem problem) {
+		if (problem instanceof UpstreamProblem upstream && upstream.code() == ProblemCode.RATE_LIMITED
+				&& upstream.retryAfter() != null) {
+			return this.cooldown.coolDownEverywhere(upstream.retryAfter());
+		}
+		return Mono.empty();
 	}
 
 	private GatewayProblem unreadable(@Nullable String upstreamRequestId) {

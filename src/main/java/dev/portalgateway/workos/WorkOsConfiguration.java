@@ -7,6 +7,7 @@ import java.util.List;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.ratelimit.KeyCooldown;
 import dev.portalgateway.ratelimit.RateLimitProperties;
+import dev.portalgateway.ratelimit.RateLimitStoreHealth;
 import dev.portalgateway.ratelimit.SharedQuotaStore;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,6 +46,12 @@ class WorkOsConfiguration {
 			WorkOsProperties properties, MeterRegistry meters) {
 		return new SharedQuotaStore(redis, properties.apiKey().fingerprint(), rateLimits.expectedReplicas(),
 				rateLimits.redisTimeout(), meters);
+	}
+
+	@Bean
+	@ConditionalOnProperty(name = "gateway.rate-limit.store", havingValue = "redis")
+	RateLimitStoreHealth rateLimitStoreHealthIndicator(SharedQuotaStore store) {
+		return new RateLimitStoreHealth(store);
 	}
 
 	@Bean

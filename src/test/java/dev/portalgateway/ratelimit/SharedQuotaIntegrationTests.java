@@ -1,0 +1,216 @@
+package dev.portalgateway.ratelimit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.portalgateway.PortalGatewayApplication;
+import dev.portalgateway.TestCallers;
+import dev.portalgateway.TestRedis;
+import dev.portalgateway.WorkOsFixtures;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.test.StepVerifier;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three gateway replicas sharing one Redis (a real server) and one WorkOS (WireMock): one
+ * budget of 10 links per 3 s for all of them, exact over any window; a WorkOS 429 seen by
+ * one holds all; with Redis gone each enforces its share (10 / 3) and all come back when
+ * it returns.
+ */
+@Disabled("Unfinished (issue 5): under load, Spring Data Redis takes its shared Lettuce connection "
+		+ "under a lock on event loops, which BlockHound reports; with that allowed, closing the replicas "
+		+ "deadlocks inside Lettuce. Next step: a dedicated Lettuce connection in SharedQuotaStore.")
+class SharedQuotaIntegrationTests {
+
+	@RegisterExtension
+	static WireMockExtension workOs = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+	private static final int LIMIT = 10;
+
+	private static final Duration WINDOW = Duration.ofSeconds(3);
+
+	private TestRedis redis;
+
+	private final List<ConfigurableApplicationContext> replicas = new ArrayList<>();
+
+	private final ConnectionProvider connections = ConnectionProvider.builder("callers").maxConnections(60).build();
+
+	private WebClient client;
+
+	@BeforeEach
+	void startReplicas() {
+		this.redis = TestRedis.start();
+		for (int i = 0; i < 3; i++) {
+			this.replicas.add(new SpringApplicationBuilder(PortalGatewayApplication.class)
+				.web(WebApplicationType.REACTIVE)
+				.run("--server.port=0", "--management.server.port=0", "--gateway.workos.base-url=" + workOs.baseUrl(),
+						"--gateway.workos.api-key=" + TestCallers.API_KEY, "--gateway.callers[0].name=billing",
+						"--gateway.callers[0].token-sha256=" + TestCallers.sha256(TestCallers.BILLING_TOKEN),
+						"--gateway.callers[0].intents=sso", "--gateway.rate-limit.store=redis",
+						"--gateway.rate-limit.expected-replicas=3", "--gateway.rate-limit.portal-links.limit=" + LIMIT,
+						"--gateway.rate-limit.portal-links.period=" + WINDOW.toMillis() + "ms",
+						"--gateway.retry.max-retries=0", "--spring.data.redis.url=" + this.redis.url(),
+						// Three replicas, 300 callers and Redis on 2 cores: keep load
+						// from
+						// passing for an outage (the outage test stops Redis for real).
+						"--gateway.rate-limit.redis-timeout=500ms",
+						// Shorter than WorkOS's Retry-After below, so callers are told,
+						// not held.
+						"--gateway.retry.deadline=3s"));
+		}
+		this.client = WebClient.builder()
+			.clientConnector(new ReactorClientHttpConnector(HttpClient.create(this.connections)))
+			.build();
+		stub(aResponse().withStatus(201)
+			.withHeader("Content-Type", "application/json")
+			.withBody(WorkOsFixtures.read("generate_link-201.json")));
+	}
+
+	@AfterEach
+	void stopReplicas() {
+		this.replicas.forEach(ConfigurableApplicationContext::close);
+		this.connections.dispose();
+		this.redis.stop();
+	}
+
+	@Test
+	void allReplicasShareOneBudgetExactOverAnyWindow() {
+		Map<Integer, Long> first = burst(300);
+		assertThat(first).containsOnlyKeys(201, 429);
+		assertThat(first.get(201)).isEqualTo(LIMIT);
+		assertThat(upstream()).hasSize(LIMIT);
+		// Bursts every 250 ms for 4 s as the window slides: never more than LIMIT in any
+		// 3 s.
+		for (int i = 0; i < 16; i++) {
+			assertThat(burst(30).keySet()).isSubsetOf(201, 429);
+			Mono.delay(Duration.ofMillis(250)).toFuture().join();
+		}
+		List<Long> times = upstream().stream().map((request) -> request.getLoggedDate().getTime()).sorted().toList();
+		assertThat(times.size()).isGreaterThan(LIMIT);
+		assertThat(busiest(times, WINDOW.toMillis() - 100)).isLessThanOrEqualTo(LIMIT);
+	}
+
+	@Test
+	void aWorkOs429SeenByOneReplicaHoldsThemAll() {
+		stub(aResponse().withStatus(429)
+			.withHeader("Content-Type", "application/json")
+			.withHeader("Retry-After", "5")
+			.withBody(WorkOsFixtures.read("generate_link-429.json")));
+		assertThat(call(0).getStatusCode().value()).isEqualTo(429);
+		ResponseEntity<String> other = call(1);
+		assertThat(other.getStatusCode().value()).isEqualTo(429);
+		assertThat(Long.parseLong(other.getHeaders().getFirst("Retry-After"))).isBetween(4L, 5L);
+		assertThat(upstream()).as("replica B never called WorkOS").hasSize(1);
+	}
+
+	@Test
+	void fallsBackToALocalShareWithoutRedisAndRecovers() {
+		this.redis.stop();
+		long start = System.nanoTime();
+		Map<Integer, Long> degraded = burst(90);
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WINDOW);
+		assertThat(degraded.keySet()).isSubsetOf(201, 429);
+		// Each replica allows limit / 3 = 3 per window of its own (fixed) limiter; a
+		// burst
+		// shorter than a window meets at most two of them.
+		Map<String, Long> perReplica = upstream().stream()
+			.collect(Collectors.groupingBy((request) -> request.getHeader("X-Request-Id").substring(0, 2),
+					Collectors.counting()));
+		assertThat(perReplica.values()).allSatisfy((calls) -> assertThat(calls).isLessThanOrEqualTo(2 * (LIMIT / 3)));
+		assertThat(this.replicas)
+			.allSatisfy((replica) -> assertThat(replica.getBean(SharedQuotaStore.class).isDegraded()).isTrue());
+		this.redis.restart();
+		StepVerifier
+			.create(Flux.interval(Duration.ofMillis(100))
+				.filter((tick) -> this.replicas.stream()
+					.noneMatch((r) -> r.getBean(SharedQuotaStore.class).isDegraded()))
+				.next())
+			.expectNextCount(1)
+			.expectComplete()
+			.verify(Duration.ofSeconds(10));
+		workOs.resetRequests();
+		Map<Integer, Long> recovered = burst(90);
+		assertThat(recovered.get(201)).isEqualTo(LIMIT);
+	}
+
+	/** {@code count} requests spread round-robin over the replicas, all at once. */
+	private Map<Integer, Long> burst(int count) {
+		List<Integer> statuses = Flux.range(0, count)
+			.flatMap(
+					(i) -> this.client.post()
+						.uri("http://localhost:" + port(i % this.replicas.size()) + "/v1/portal-links")
+						.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
+						.contentType(MediaType.APPLICATION_JSON)
+						.header("X-Request-Id", "r" + (i % this.replicas.size()) + "-" + i)
+						.bodyValue("{\"organization\":\"org_" + i + "\",\"intent\":\"sso\"}")
+						.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value())),
+					50)
+			.collectList()
+			.toFuture()
+			.join();
+		return statuses.stream().collect(Collectors.groupingBy((status) -> status, Collectors.counting()));
+	}
+
+	private ResponseEntity<String> call(int replica) {
+		return this.client.post()
+			.uri("http://localhost:" + port(replica) + "/v1/portal-links")
+			.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"organization\":\"org_1\",\"intent\":\"sso\"}")
+			.exchangeToMono((response) -> response.toEntity(String.class))
+			.toFuture()
+			.join();
+	}
+
+	private String port(int replica) {
+		return this.replicas.get(replica).getEnvironment().getProperty("local.server.port");
+	}
+
+	private static void stub(ResponseDefinitionBuilder response) {
+		workOs.stubFor(post("/portal/generate_link").willReturn(response));
+	}
+
+	private static List<LoggedRequest> upstream() {
+		return workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link")));
+	}
+
+	private static int busiest(List<Long> times, long window) {
+		int busiest = 0;
+		for (int start = 0, end = 0; end < times.size(); end++) {
+			while (times.get(end) - times.get(start) >= window) {
+				start++;
+			}
+			busiest = Math.max(busiest, end - start + 1);
+		}
+		return busiest;
+	}
+
+}
