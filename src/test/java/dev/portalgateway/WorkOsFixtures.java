@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+
 /**
  * Recorded WorkOS payloads under {@code src/test/resources/workos/}, shaped like WorkOS's
  * published OpenAPI spec and error pages.
@@ -18,6 +21,11 @@ public final class WorkOsFixtures {
 	public static final String RECORDED_LINK = "https://setup.workos.com/?token=Z1uX3RbwcIl5fIGJJJCXXisdIAtopSecretLinkToken";
 
 	private WorkOsFixtures() {
+	}
+
+	/** WireMock playing WorkOS on a free port, for {@code @RegisterExtension}. */
+	public static WireMockExtension workOs() {
+		return WireMockExtension.newInstance().options(WireMockConfiguration.wireMockConfig().dynamicPort()).build();
 	}
 
 	public static String read(String name) {

@@ -27,7 +27,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class IconCatalogTests {
 
 	@RegisterExtension
-	static WireMockExtension workOs = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+	static WireMockExtension workOs = WorkOsFixtures.workOs();
 
 	private static final Duration VERIFY = Duration.ofSeconds(10);
 

@@ -24,7 +24,6 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -36,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ProviderIconIntegrationTests {
 
 	@RegisterExtension
-	static WireMockExtension workOs = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+	static WireMockExtension workOs = WorkOsFixtures.workOs();
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {

@@ -24,7 +24,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -37,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ResilienceIntegrationTests {
 
 	@RegisterExtension
-	static WireMockExtension workOs = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+	static WireMockExtension workOs = WorkOsFixtures.workOs();
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {

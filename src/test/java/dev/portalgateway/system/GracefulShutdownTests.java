@@ -29,7 +29,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -41,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GracefulShutdownTests {
 
 	@RegisterExtension
-	static WireMockExtension workOs = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+	static WireMockExtension workOs = WorkOsFixtures.workOs();
 
 	@Test
 	void finishesInFlightRequestsAndRefusesTrafficFirst() throws Exception {

@@ -26,7 +26,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WorkOsClientTests {
 
 	@RegisterExtension
-	static WireMockExtension workOs = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+	static WireMockExtension workOs = WorkOsFixtures.workOs();
 
 	private static final String KEY = TestWorkOsClients.KEY;
 
