@@ -9,11 +9,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import redis.embedded.RedisServer;
-
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
  * A real Redis server for tests: the machine's {@code redis-server} when there is one,
@@ -25,6 +23,8 @@ public final class TestRedis implements AutoCloseable {
 	private final int port;
 
 	private RedisServer server;
+
+	private RedisClient client;
 
 	private TestRedis(int port) {
 		this.port = port;
@@ -55,6 +55,10 @@ public final class TestRedis implements AutoCloseable {
 	}
 
 	public void stop() {
+		if (this.client != null) {
+			this.client.shutdown();
+			this.client = null;
+		}
 		try {
 			this.server.stop();
 		}
@@ -71,13 +75,12 @@ public final class TestRedis implements AutoCloseable {
 		return "redis://127.0.0.1:" + this.port;
 	}
 
-	/** A template on its own connection, for tests that talk to Redis directly. */
-	public ReactiveStringRedisTemplate template() {
-		LettuceConnectionFactory factory = new LettuceConnectionFactory(
-				new RedisStandaloneConfiguration("127.0.0.1", this.port));
-		factory.afterPropertiesSet();
-		factory.start();
-		return new ReactiveStringRedisTemplate(factory);
+	/** Commands on a connection of their own, for tests that look into Redis directly. */
+	public RedisReactiveCommands<String, String> commands() {
+		if (this.client == null) {
+			this.client = RedisClient.create(url());
+		}
+		return this.client.connect().reactive();
 	}
 
 	@Override

@@ -4,25 +4,38 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.portalgateway.system.Uuids;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 import org.springframework.core.io.ClassPathResource;
-import org.springframework.data.domain.Range;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 
 /**
  * Quotas and the cool-down kept in Redis, so all replicas share one WorkOS budget.
@@ -42,13 +55,17 @@ public class SharedQuotaStore {
 
 	static final Duration HEARTBEAT_TTL = Duration.ofSeconds(15);
 
-	// Read once, at class loading: Spring Data falls back from EVALSHA to EVAL with the
-	// script's text, and reading a resource then would block a Redis event loop.
-	private static final RedisScript<List> WINDOW = RedisScript.of(script("sliding-window.lua"), List.class);
+	private static final String WINDOW = script("sliding-window.lua");
 
-	private static final RedisScript<Long> COOLDOWN = RedisScript.of(script("cooldown.lua"), Long.class);
+	private static final String COOLDOWN = script("cooldown.lua");
 
-	private final ReactiveStringRedisTemplate redis;
+	private final RedisClient client;
+
+	private final RedisURI uri;
+
+	private final String windowSha;
+
+	private final String cooldownSha;
 
 	private final String prefix;
 
@@ -66,15 +83,37 @@ public class SharedQuotaStore {
 	 */
 	private final int expectedReplicas;
 
-	private volatile Disposable heartbeats;
+	private final AtomicReference<@Nullable StatefulRedisConnection<String, String>> connection = new AtomicReference<>();
 
-	public SharedQuotaStore(ReactiveStringRedisTemplate redis, String keyFingerprint, int expectedReplicas,
-			Duration timeout, MeterRegistry meters) {
-		this.redis = redis;
+	private volatile @Nullable Disposable heartbeats;
+
+	/**
+	 * Connects at once (this runs at startup, off the event loops); if Redis is not there
+	 * yet the store starts degraded and heartbeats connect it later, asynchronously.
+	 */
+	public SharedQuotaStore(RedisURI uri, String keyFingerprint, int expectedReplicas, Duration timeout,
+			MeterRegistry meters) {
+		this.uri = uri;
 		this.prefix = "{gw:" + keyFingerprint + "}:";
 		this.timeout = timeout;
 		this.expectedReplicas = expectedReplicas;
 		this.replicas = new AtomicInteger(expectedReplicas);
+		this.windowSha = sha1(WINDOW);
+		this.cooldownSha = sha1(COOLDOWN);
+		// A dedicated Lettuce connection: commands fail at once while Redis is away (the
+		// gateway then enforces its local share), and Lettuce reconnects within a second.
+		this.client = RedisClient.create(DefaultClientResources.builder()
+			.reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+			.build());
+		this.client.setOptions(ClientOptions.builder()
+			.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+			.build());
+		try {
+			this.connection.set(this.client.connect(uri));
+		}
+		catch (RuntimeException ex) {
+			degrade(ex);
+		}
 		Gauge.builder("gateway.ratelimit.store.degraded", this, (store) -> store.isDegraded() ? 1 : 0)
 			.description("1 while Redis is unreachable and each replica enforces its local share")
 			.register(meters);
@@ -92,23 +131,60 @@ public class SharedQuotaStore {
 		}
 	}
 
+	/** The SHA-1 Redis knows a script by (EVALSHA). */
+	private static String sha1(String script) {
+		try {
+			return HexFormat.of()
+				.formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-1 is part of every JDK", ex);
+		}
+	}
+
+	private Mono<RedisReactiveCommands<String, String>> commands() {
+		StatefulRedisConnection<String, String> current = this.connection.get();
+		if (current != null) {
+			return Mono.just(current.reactive());
+		}
+		// Not connected since startup: connect asynchronously, never blocking a thread.
+		return Mono.fromCompletionStage(this.client.connectAsync(StringCodec.UTF8, this.uri))
+			.map((opened) -> this.connection.compareAndSet(null, opened) ? opened : closeExtra(opened))
+			.map(StatefulRedisConnection::reactive);
+	}
+
+	private StatefulRedisConnection<String, String> closeExtra(StatefulRedisConnection<String, String> extra) {
+		extra.closeAsync();
+		return java.util.Objects.requireNonNull(this.connection.get());
+	}
+
+	/**
+	 * Runs a script by hash, loading it by text the first time Redis does not know it.
+	 */
+	private <T> Flux<T> eval(String script, String sha, ScriptOutputType type, String[] keys, String... args) {
+		return commands().flatMapMany((redis) -> redis.<T>evalsha(sha, type, keys, args)
+			.onErrorResume(RedisNoScriptException.class, (missing) -> redis.<T>eval(script, type, keys, args)));
+	}
+
 	/** Takes a permit from the shared log of this operation, if one is free. */
 	Mono<Decision> acquire(Operation operation, int limit, Duration window) {
-		return this.redis
-			.execute(WINDOW, List.of(this.prefix + "quota:" + operation.tag()),
-					List.of(Integer.toString(limit), Long.toString(window.toMillis()), Uuids.random()))
+		return this
+			.<List<Long>>eval(WINDOW, this.windowSha, ScriptOutputType.MULTI,
+					new String[] { this.prefix + "quota:" + operation.tag() }, Integer.toString(limit),
+					Long.toString(window.toMillis()), Uuids.random())
 			.next()
 			.timeout(this.timeout)
-			.map((answer) -> new Decision(((Long) answer.get(0)) == 1, limit, ((Long) answer.get(1)).intValue(),
-					Duration.ofMillis((Long) answer.get(2))))
+			.map((answer) -> new Decision(answer.get(0) == 1, limit, answer.get(1).intValue(),
+					Duration.ofMillis(answer.get(2))))
 			.doOnNext((decision) -> healthy())
 			.doOnError(this::degrade);
 	}
 
 	/** Starts or lengthens the shared cool-down; returns what is left of it. */
 	Mono<Duration> coolDown(Duration duration) {
-		return this.redis
-			.execute(COOLDOWN, List.of(this.prefix + "cooldown"), List.of(Long.toString(duration.toMillis())))
+		return this
+			.<Long>eval(COOLDOWN, this.cooldownSha, ScriptOutputType.INTEGER, new String[] { this.prefix + "cooldown" },
+					Long.toString(duration.toMillis()))
 			.next()
 			.timeout(this.timeout)
 			.map(Duration::ofMillis)
@@ -117,9 +193,9 @@ public class SharedQuotaStore {
 
 	/** What is left of the shared cool-down (zero when there is none). */
 	Mono<Duration> cooldownRemaining() {
-		return this.redis.getExpire(this.prefix + "cooldown")
+		return commands().flatMap((redis) -> redis.pttl(this.prefix + "cooldown"))
 			.timeout(this.timeout)
-			.map((left) -> left.isNegative() ? Duration.ZERO : left)
+			.map((left) -> (left > 0) ? Duration.ofMillis(left) : Duration.ZERO)
 			.defaultIfEmpty(Duration.ZERO)
 			.doOnError(this::degrade);
 	}
@@ -130,13 +206,12 @@ public class SharedQuotaStore {
 	Mono<Integer> heartbeat() {
 		String key = this.prefix + "replicas";
 		long now = System.currentTimeMillis();
-		return this.redis.opsForZSet()
-			.add(key, this.instance, now)
-			.then(this.redis.opsForZSet()
-				.removeRangeByScore(key,
-						Range.closed(Double.NEGATIVE_INFINITY, (double) now - HEARTBEAT_TTL.toMillis())))
-			.then(this.redis.expire(key, HEARTBEAT_TTL.multipliedBy(2)))
-			.then(this.redis.opsForZSet().size(key))
+		return commands()
+			.flatMap((redis) -> redis.zadd(key, now, this.instance)
+				.then(redis.zremrangebyscore(key,
+						Range.create(Double.NEGATIVE_INFINITY, (double) (now - HEARTBEAT_TTL.toMillis()))))
+				.then(redis.expire(key, HEARTBEAT_TTL.multipliedBy(2).toSeconds()))
+				.then(redis.zcard(key)))
 			.timeout(this.timeout.multipliedBy(4))
 			.map(Long::intValue)
 			.doOnNext((count) -> {
@@ -147,17 +222,6 @@ public class SharedQuotaStore {
 	}
 
 	public void startHeartbeats() {
-		// Spring Data opens the shared connection synchronously on first use; do that
-		// here,
-		// on the main thread at startup, never on an event loop. Lettuce then reconnects
-		// it
-		// in the background after an outage.
-		try {
-			this.redis.getConnectionFactory().getReactiveConnection().close();
-		}
-		catch (RuntimeException ex) {
-			degrade(ex);
-		}
 		// Every second, but a heartbeat only every HEARTBEAT while healthy: a degraded
 		// store
 		// finds Redis again within a second.
@@ -165,9 +229,6 @@ public class SharedQuotaStore {
 		this.heartbeats = Flux.interval(Duration.ZERO, Duration.ofSeconds(1))
 			.filter((tick) -> isDegraded() || tick % every == 0)
 			.concatMap((tick) -> heartbeat().onErrorResume((failure) -> Mono.empty()))
-			// If the connection must be opened again, that blocks: keep it off event
-			// loops.
-			.subscribeOn(Schedulers.boundedElastic())
 			.subscribe();
 	}
 
@@ -176,19 +237,25 @@ public class SharedQuotaStore {
 		if (running != null) {
 			running.dispose();
 		}
-		this.redis.opsForZSet()
-			.remove(this.prefix + "replicas", this.instance)
-			.onErrorResume((f) -> Mono.empty())
-			.subscribe();
+		StatefulRedisConnection<String, String> current = this.connection.getAndSet(null);
+		if (current != null) {
+			current.reactive()
+				.zrem(this.prefix + "replicas", this.instance)
+				.timeout(this.timeout.multipliedBy(4))
+				.onErrorResume((failure) -> Mono.empty())
+				.doFinally((signal) -> current.closeAsync().thenRun(this.client::shutdownAsync))
+				.subscribe();
+		}
+		else {
+			this.client.shutdownAsync();
+		}
 	}
 
 	public boolean isDegraded() {
 		return this.degraded.get();
 	}
 
-	/**
-	 * The replicas sharing the budget: last seen in Redis, at first the configured floor.
-	 */
+	/** The replicas sharing the budget: last seen in Redis, never fewer than expected. */
 	public int replicas() {
 		return this.replicas.get();
 	}

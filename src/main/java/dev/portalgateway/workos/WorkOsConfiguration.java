@@ -10,17 +10,18 @@ import dev.portalgateway.ratelimit.RateLimitProperties;
 import dev.portalgateway.ratelimit.RateLimitStoreHealth;
 import dev.portalgateway.ratelimit.SharedQuotaStore;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
+import io.lettuce.core.RedisURI;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -42,10 +43,10 @@ class WorkOsConfiguration {
 	/** The Redis store, only with {@code gateway.rate-limit.store=redis}. */
 	@Bean(initMethod = "startHeartbeats", destroyMethod = "stopHeartbeats")
 	@ConditionalOnProperty(name = "gateway.rate-limit.store", havingValue = "redis")
-	SharedQuotaStore sharedQuotaStore(ReactiveStringRedisTemplate redis, RateLimitProperties rateLimits,
-			WorkOsProperties properties, MeterRegistry meters) {
-		return new SharedQuotaStore(redis, properties.apiKey().fingerprint(), rateLimits.expectedReplicas(),
-				rateLimits.redisTimeout(), meters);
+	SharedQuotaStore sharedQuotaStore(@Value("${spring.data.redis.url:redis://localhost:6379}") String redisUrl,
+			RateLimitProperties rateLimits, WorkOsProperties properties, MeterRegistry meters) {
+		return new SharedQuotaStore(RedisURI.create(redisUrl), properties.apiKey().fingerprint(),
+				rateLimits.expectedReplicas(), rateLimits.redisTimeout(), meters);
 	}
 
 	@Bean

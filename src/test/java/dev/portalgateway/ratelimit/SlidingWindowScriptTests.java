@@ -1,18 +1,20 @@
 package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.portalgateway.TestRedis;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
-
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,12 +28,12 @@ class SlidingWindowScriptTests {
 
 	static TestRedis redis;
 
-	static ReactiveStringRedisTemplate template;
+	static RedisReactiveCommands<String, String> commands;
 
 	@BeforeAll
 	static void startRedis() {
 		redis = TestRedis.start();
-		template = redis.template();
+		commands = redis.commands();
 	}
 
 	@AfterAll
@@ -39,8 +41,18 @@ class SlidingWindowScriptTests {
 		redis.stop();
 	}
 
+	private final List<SharedQuotaStore> stores = new ArrayList<>();
+
+	@AfterEach
+	void closeStores() {
+		this.stores.forEach(SharedQuotaStore::stopHeartbeats);
+	}
+
 	private SharedQuotaStore store(String fingerprint) {
-		return new SharedQuotaStore(template, fingerprint, 1, Duration.ofSeconds(1), new SimpleMeterRegistry());
+		SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), fingerprint, 1,
+				Duration.ofSeconds(1), new SimpleMeterRegistry());
+		this.stores.add(store);
+		return store;
 	}
 
 	@Test
@@ -103,8 +115,8 @@ class SlidingWindowScriptTests {
 		SharedQuotaStore store = store("expiry01");
 		StepVerifier
 			.create(store.acquire(Operation.PORTAL_LINKS, 5, Duration.ofSeconds(30))
-				.then(template.getExpire("{gw:expiry01}:quota:portal_links")))
-			.assertNext((ttl) -> assertThat(ttl).isBetween(Duration.ofSeconds(29), Duration.ofSeconds(30)))
+				.then(commands.pttl("{gw:expiry01}:quota:portal_links")))
+			.assertNext((ttl) -> assertThat(ttl).isBetween(29_000L, 30_000L))
 			.expectComplete()
 			.verify(VERIFY);
 	}
