@@ -51,7 +51,7 @@ class HelmChartTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "default-values.yaml", "all-features-values.yaml", "existing-secret-values.yaml",
-			"hpa-values.yaml" })
+			"hpa-values.yaml", "redis-values.yaml" })
 	void rendersValidKubernetesObjectsWithScaffoldLabels(String values) {
 		RenderedChart chart = RenderedChart.render(values);
 		assertThat(chart.objects).isNotEmpty().allSatisfy((object) -> {
@@ -198,6 +198,20 @@ class HelmChartTests {
 				(command) -> command.set("callers[0].intents[0]", "audit_logs")));
 		assertThat(before).matches("[0-9a-f]{64}");
 		assertThat(after).matches("[0-9a-f]{64}").isNotEqualTo(before);
+	}
+
+	@Test
+	void sharesQuotasThroughRedisWithThePasswordFromItsSecret() {
+		RenderedChart chart = RenderedChart.render("redis-values.yaml");
+		assertThat(env(chart, "GATEWAY_RATE_LIMIT_STORE").getValue()).isEqualTo("redis");
+		assertThat(env(chart, "GATEWAY_RATE_LIMIT_EXPECTED_REPLICAS").getValue()).isEqualTo("3");
+		assertThat(env(chart, "REDIS_PASSWORD").getValueFrom().getSecretKeyRef().getName()).isEqualTo("platform-redis");
+		assertThat(env(chart, "SPRING_DATA_REDIS_URL").getValue())
+			.isEqualTo("rediss://:$(REDIS_PASSWORD)@redis-master.platform.svc.cluster.local:6379");
+		assertThat(RenderedChart.render("default-values.yaml").manifest).doesNotContain("REDIS");
+		assertThatException().isThrownBy(
+				() -> RenderedChart.render("default-values.yaml", (command) -> command.set("rateLimit.store", "redis")))
+			.withMessageContaining("needs redis.host");
 	}
 
 	@Test
