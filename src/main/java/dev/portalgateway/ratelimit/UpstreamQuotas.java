@@ -79,9 +79,7 @@ public class UpstreamQuotas {
 			if (shared != null) {
 				// The local share used while Redis is unreachable: limit / replicas last
 				// seen.
-				RateLimiterConfig share = RateLimiterConfig.from(config)
-					.limitForPeriod(Math.max(1, quota.limit() / shared.replicas()))
-					.build();
+				RateLimiterConfig share = RateLimiterConfig.from(config).limitForPeriod(shareOf(quota, shared)).build();
 				this.shares.put(operation,
 						new AtomicRateLimiter(operation.tag() + "-share-" + keyFingerprint, share, ticker::read));
 				this.lastShared.put(operation, new AtomicReference<>());
@@ -124,11 +122,18 @@ public class UpstreamQuotas {
 
 	private RateLimiter share(Operation operation, SharedQuotaStore store) {
 		AtomicRateLimiter share = this.shares.get(operation);
-		int wanted = Math.max(1, this.entries.get(operation).quota().limit() / store.replicas());
+		int wanted = shareOf(this.entries.get(operation).quota(), store);
 		if (share.getRateLimiterConfig().getLimitForPeriod() != wanted) {
 			share.changeLimitForPeriod(wanted);
 		}
 		return share;
+	}
+
+	/**
+	 * This replica's part of the limit while Redis is away: limit / replicas, at least 1.
+	 */
+	private static int shareOf(RateLimitProperties.Quota quota, SharedQuotaStore store) {
+		return Math.max(1, quota.limit() / store.replicas());
 	}
 
 	static Counter rejectedCounter(MeterRegistry meters, Operation operation, String reason) {
@@ -189,7 +194,7 @@ public class UpstreamQuotas {
 		public void addTo(HttpHeaders headers) {
 			headers.set("RateLimit-Limit", Integer.toString(this.limit));
 			headers.set("RateLimit-Remaining", Integer.toString(this.remaining));
-			headers.set("RateLimit-Reset", Long.toString(Math.max(1, (this.reset.toMillis() + 999) / 1000)));
+			headers.set("RateLimit-Reset", Long.toString(GatewayProblem.wholeSeconds(this.reset)));
 		}
 
 	}

@@ -55,9 +55,16 @@ public class GatewayProblem extends ErrorResponseException {
 
 	/** Adds an integer {@code Retry-After} header of at least one second. */
 	public GatewayProblem withRetryAfter(Duration retryAfter) {
-		long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
-		getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
+		getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(wholeSeconds(retryAfter)));
 		return this;
+	}
+
+	/**
+	 * A delay as HTTP headers give it: whole seconds, rounded up, at least one, so a
+	 * caller never retries early or in a tight loop.
+	 */
+	public static long wholeSeconds(Duration delay) {
+		return Math.max(1, (delay.toMillis() + 999) / 1000);
 	}
 
 	public GatewayProblem withHeader(String name, String value) {
