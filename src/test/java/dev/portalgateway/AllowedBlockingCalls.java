@@ -27,6 +27,13 @@ public class AllowedBlockingCalls implements BlockHoundIntegration {
 		// See resilience4j/resilience4j#1049.
 		builder.allowBlockingCallsInside("io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter",
 				"compareAndSet");
+		// Lettuce guards each connection's writers with a lock held only to bump a
+		// counter, or while a reconnect replays queued commands; under a burst, two event
+		// loops writing to the one Redis connection briefly wait for each other. Not a
+		// wait for Redis. BlockHound's error thrown inside lock() would also leave the
+		// lock held (redis/lettuce#2510, redis/lettuce#3804).
+		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
+		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive");
 		// Lets BlockHoundTests prove this list is in force.
 		builder.allowBlockingCallsInside(AllowedBlockingCalls.class.getName(), "pauseForTest");
 	}

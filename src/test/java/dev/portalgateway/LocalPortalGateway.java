@@ -30,9 +30,11 @@ public final class LocalPortalGateway {
 		start(args, System.getenv());
 	}
 
-	static ConfigurableApplicationContext start(String[] args, Map<String, String> environment) {
+	static ConfigurableApplicationContext start(String[] args, Map<String, String> environment,
+			Class<?>... extraSources) {
 		List<String> arguments = new ArrayList<>(List.of(args));
 		SpringApplication application = new SpringApplication(PortalGatewayApplication.class);
+		application.addPrimarySources(List.of(extraSources));
 		String realKey = environment.get("WORKOS_API_KEY");
 		boolean emulated = realKey == null || realKey.isBlank();
 		if (emulated) {

@@ -25,8 +25,8 @@ class LocalPortalGatewayTests {
 
 	@Test
 	void quickStartGivesALinkFromTheEmulator(CapturedOutput output) throws Exception {
-		try (ConfigurableApplicationContext context = LocalPortalGateway
-			.start(new String[] { "--server.port=0", "--management.server.port=0" }, Map.of())) {
+		try (ConfigurableApplicationContext context = LocalPortalGateway.start(
+				new String[] { "--server.port=0", "--management.server.port=0" }, Map.of(), OwnNettyResources.class)) {
 			Matcher token = Pattern.compile("Demo caller token: (demo_[A-Za-z0-9_-]+)").matcher(output.getOut());
 			assertThat(token.find()).as("printed token").isTrue();
 			String port = context.getEnvironment().getProperty("local.server.port");

@@ -110,7 +110,8 @@ public class UpstreamQuotas {
 						return call.transform(local(operation, share(operation, store)));
 					}
 					this.lastShared.get(operation).set(decision.get());
-					return decision.get().granted() ? call : Mono.error(rejected(operation));
+					return decision.get().granted() ? call
+							: Mono.error(rejected(operation, Snapshot.of(decision.get())));
 				});
 		});
 	}
@@ -154,8 +155,7 @@ public class UpstreamQuotas {
 		SharedQuotaStore.Decision decision = (this.shared != null && !this.shared.isDegraded())
 				? this.lastShared.get(operation).get() : null;
 		if (decision != null) {
-			return new Snapshot(decision.limit(), decision.remaining(), decision.reset(),
-					decision.granted() ? Duration.ZERO : decision.reset());
+			return Snapshot.of(decision);
 		}
 		Entry entry = this.entries.get(operation);
 		long period = entry.quota().period().toNanos();
@@ -168,8 +168,15 @@ public class UpstreamQuotas {
 
 	/** The answer for a request that got no permit in time; counted as a rejection. */
 	public GatewayProblem rejected(Operation operation) {
+		return rejected(operation, snapshot(operation));
+	}
+
+	/**
+	 * The answer for a request that got no permit, with the quota as it was seen for that
+	 * request (the Redis script's own answer, not a later one).
+	 */
+	private GatewayProblem rejected(Operation operation, Snapshot snapshot) {
 		this.entries.get(operation).rejected().increment();
-		Snapshot snapshot = snapshot(operation);
 		GatewayProblem problem = new GatewayProblem(ProblemCode.RATE_LIMITED,
 				"The gateway's WorkOS quota for this operation is used up; retry after the Retry-After delay.")
 			.withRetryAfter(snapshot.nextPermit());
@@ -186,6 +193,11 @@ public class UpstreamQuotas {
 	 * @param nextPermit time until a permit is free (zero when one is free now)
 	 */
 	public record Snapshot(int limit, int remaining, Duration reset, Duration nextPermit) {
+
+		static Snapshot of(SharedQuotaStore.Decision decision) {
+			return new Snapshot(decision.limit(), decision.remaining(), decision.reset(),
+					decision.granted() ? Duration.ZERO : decision.reset());
+		}
 
 		/**
 		 * Adds {@code RateLimit-Limit}, {@code -Remaining} and {@code -Reset} (whole

@@ -208,6 +208,10 @@ class HelmChartTests {
 		assertThat(env(chart, "REDIS_PASSWORD").getValueFrom().getSecretKeyRef().getName()).isEqualTo("platform-redis");
 		assertThat(env(chart, "SPRING_DATA_REDIS_URL").getValue())
 			.isEqualTo("rediss://:$(REDIS_PASSWORD)@redis-master.platform.svc.cluster.local:6379");
+		assertThat(env(
+				RenderedChart.render("redis-values.yaml", (command) -> command.set("rateLimit.expectedReplicas", "6")),
+				"GATEWAY_RATE_LIMIT_EXPECTED_REPLICAS")
+			.getValue()).isEqualTo("6");
 		assertThat(RenderedChart.render("default-values.yaml").manifest).doesNotContain("REDIS");
 		assertThatException().isThrownBy(
 				() -> RenderedChart.render("default-values.yaml", (command) -> command.set("rateLimit.store", "redis")))

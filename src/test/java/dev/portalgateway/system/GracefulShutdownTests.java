@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.OwnNettyResources;
 import dev.portalgateway.PortalGatewayApplication;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
@@ -48,7 +49,8 @@ class GracefulShutdownTests {
 			.withHeader("Content-Type", "application/json")
 			.withBody(WorkOsFixtures.read("generate_link-201.json"))
 			.withFixedDelay(4000)));
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(PortalGatewayApplication.class)
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(PortalGatewayApplication.class,
+				OwnNettyResources.class)
 			.web(WebApplicationType.REACTIVE)
 			.run("--server.port=0", "--management.server.port=0", "--gateway.workos.base-url=" + workOs.baseUrl(),
 					"--gateway.workos.api-key=" + TestCallers.API_KEY, "--gateway.callers[0].name=billing",
