@@ -34,6 +34,10 @@ public class AllowedBlockingCalls implements BlockHoundIntegration {
 		// lock held (redis/lettuce#2510, redis/lettuce#3804).
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
 		builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive");
+		// Netty's DNS resolver draws random query ids from a SecureRandom, which now and
+		// then refills its buffer from /dev/urandom (never blocks on Linux). Without this
+		// a resolution on an event loop fails half-way and its connect never completes.
+		builder.allowBlockingCallsInside("io.netty.resolver.dns.DnsQueryIdSpace$DnsQueryIdRange", "pushId");
 		// Lets BlockHoundTests prove this list is in force.
 		builder.allowBlockingCallsInside(AllowedBlockingCalls.class.getName(), "pauseForTest");
 	}

@@ -9,13 +9,17 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.portalgateway.system.Uuids;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
@@ -91,8 +95,8 @@ public class SharedQuotaStore {
 	 * Connects at once (this runs at startup, off the event loops); if Redis is not there
 	 * yet the store starts degraded and heartbeats connect it later, asynchronously.
 	 */
-	public SharedQuotaStore(RedisURI uri, String keyFingerprint, int expectedReplicas, Duration timeout,
-			MeterRegistry meters) {
+	public SharedQuotaStore(RedisURI uri, Duration connectTimeout, String keyFingerprint, int expectedReplicas,
+			Duration timeout, MeterRegistry meters) {
 		this.uri = uri;
 		this.prefix = "{gw:" + keyFingerprint + "}:";
 		this.timeout = timeout;
@@ -107,11 +111,23 @@ public class SharedQuotaStore {
 			.build());
 		this.client.setOptions(ClientOptions.builder()
 			.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+			.socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
 			.build());
+		// Waits here, on the startup thread, at most the connect timeout (and a little
+		// for
+		// DNS): a Redis that never answers must not hold startup.
+		CompletableFuture<StatefulRedisConnection<String, String>> connecting = this.client
+			.connectAsync(StringCodec.UTF8, uri)
+			.toCompletableFuture();
 		try {
-			this.connection.set(this.client.connect(uri));
+			this.connection.set(connecting.get(connectTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS));
 		}
-		catch (RuntimeException ex) {
+		catch (ExecutionException | TimeoutException ex) {
+			connecting.cancel(true);
+			degrade((ex.getCause() != null) ? ex.getCause() : ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 			degrade(ex);
 		}
 		Gauge.builder("gateway.ratelimit.store.degraded", this, (store) -> store.isDegraded() ? 1 : 0)

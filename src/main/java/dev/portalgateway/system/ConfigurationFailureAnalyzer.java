@@ -68,18 +68,32 @@ class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<BindException
 		for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
 			Matcher matcher = (cause.getMessage() != null) ? NO_ENUM_CONSTANT.matcher(cause.getMessage()) : null;
 			if (matcher != null && matcher.find()) {
-				try {
-					Object[] constants = Class.forName(matcher.group(1)).getEnumConstants();
-					if (constants != null) {
-						return "has an unknown value; allowed: " + Arrays.stream(constants)
-							.map(Object::toString)
-							.map((name) -> name.toLowerCase(Locale.ROOT))
-							.collect(Collectors.joining(", "));
-					}
-				}
-				catch (ClassNotFoundException ex) {
+				Class<?> type = enumType(matcher.group(1));
+				Object[] constants = (type != null) ? type.getEnumConstants() : null;
+				if (constants == null) {
 					return "has an unknown value";
 				}
+				return "has an unknown value; allowed: " + Arrays.stream(constants)
+					.map(Object::toString)
+					.map((name) -> name.toLowerCase(Locale.ROOT))
+					.collect(Collectors.joining(", "));
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * The enum named in a message, whose nested types are spelled with dots
+	 * ({@code RateLimitProperties.Store}), not the binary name's {@code $}.
+	 */
+	private static @Nullable Class<?> enumType(String name) {
+		for (String candidate = name; candidate.indexOf('.') > 0; candidate = candidate.substring(0,
+				candidate.lastIndexOf('.')) + "$" + candidate.substring(candidate.lastIndexOf('.') + 1)) {
+			try {
+				return Class.forName(candidate);
+			}
+			catch (ClassNotFoundException ex) {
+				// try the next spelling
 			}
 		}
 		return null;

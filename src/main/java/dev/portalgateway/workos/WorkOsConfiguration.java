@@ -7,17 +7,16 @@ import java.util.List;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.ratelimit.KeyCooldown;
 import dev.portalgateway.ratelimit.RateLimitProperties;
+import dev.portalgateway.ratelimit.RedisProperties;
 import dev.portalgateway.ratelimit.RateLimitStoreHealth;
 import dev.portalgateway.ratelimit.SharedQuotaStore;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
-import io.lettuce.core.RedisURI;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
@@ -43,9 +42,9 @@ class WorkOsConfiguration {
 	/** The Redis store, only with {@code gateway.rate-limit.store=redis}. */
 	@Bean(initMethod = "startHeartbeats", destroyMethod = "stopHeartbeats")
 	@ConditionalOnProperty(name = "gateway.rate-limit.store", havingValue = "redis")
-	SharedQuotaStore sharedQuotaStore(@Value("${spring.data.redis.url:redis://localhost:6379}") String redisUrl,
-			RateLimitProperties rateLimits, WorkOsProperties properties, MeterRegistry meters) {
-		return new SharedQuotaStore(RedisURI.create(redisUrl), properties.apiKey().fingerprint(),
+	SharedQuotaStore sharedQuotaStore(RedisProperties redis, RateLimitProperties rateLimits,
+			WorkOsProperties properties, MeterRegistry meters) {
+		return new SharedQuotaStore(redis.toUri(), redis.connectTimeout(), properties.apiKey().fingerprint(),
 				rateLimits.expectedReplicas(), rateLimits.redisTimeout(), meters);
 	}
 

@@ -49,8 +49,8 @@ class SlidingWindowScriptTests {
 	}
 
 	private SharedQuotaStore store(String fingerprint) {
-		SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), fingerprint, 1,
-				Duration.ofSeconds(1), new SimpleMeterRegistry());
+		SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), Duration.ofSeconds(2), fingerprint,
+				1, Duration.ofSeconds(1), new SimpleMeterRegistry());
 		this.stores.add(store);
 		return store;
 	}

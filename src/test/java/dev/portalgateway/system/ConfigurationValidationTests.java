@@ -41,7 +41,12 @@ class ConfigurationValidationTests {
 			"gateway.callers[0].intents=sso,saml | gateway.callers[0].intents has an unknown value; allowed: sso, dsync, audit_logs | -",
 			"gateway.callers[0].name=has space | gateway.callers[0].name must be 1-63 letters | -",
 			"gateway.callers[0].return-url-hosts=https://app.example.com | gateway.callers[0].return-url-hosts[0] must be a host name | -",
-			"gateway.callers[1].name=billing | gateway.callers[1].name repeats an earlier caller's name | -" })
+			"gateway.callers[1].name=billing | gateway.callers[1].name repeats an earlier caller's name | -",
+			"gateway.rate-limit.store=memcached | gateway.rate-limit.store has an unknown value; allowed: local, redis | -",
+			"gateway.rate-limit.expected-replicas=0 | gateway.rate-limit.expected-replicas must be at least 1 | -",
+			"gateway.rate-limit.store=redis & spring.data.redis.url=http://:s3cretPw77@redis:6379 | spring.data.redis.url must start with redis:// or rediss:// | s3cretPw77",
+			"gateway.rate-limit.store=redis & spring.data.redis.url=redis://:s3cretPw77@redis:99999 | spring.data.redis.url is not a valid Redis URL | s3cretPw77",
+			"gateway.rate-limit.store=redis & spring.data.redis.port=70000 | spring.data.redis.port must be between 1 and 65535 | -" })
 	void failsFastWithOneLineNamingTheProperty(String override, String expectedLine, String secret,
 			CapturedOutput output) {
 		Map<String, String> properties = new LinkedHashMap<>();
@@ -52,7 +57,9 @@ class ConfigurationValidationTests {
 		properties.put("gateway.callers[1].name", "other");
 		properties.put("gateway.callers[1].token-sha256", TestCallers.sha256("other-token"));
 		properties.put("gateway.callers[1].intents", "dsync");
-		properties.put(override.substring(0, override.indexOf('=')), override.substring(override.indexOf('=') + 1));
+		for (String setting : override.split(" & ")) {
+			properties.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+		}
 		List<String> args = new ArrayList<>();
 		properties.forEach((name, value) -> args.add("--" + name + "=" + value));
 		assertThatException()

@@ -1,0 +1,59 @@
+package dev.portalgateway.ratelimit;
+
+import java.time.Duration;
+
+import io.lettuce.core.RedisURI;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class RedisPropertiesTests {
+
+	@Test
+	void defaultsToLocalhost() {
+		RedisURI uri = new RedisProperties(null, null, null, null, null, null, null, null).toUri();
+		assertThat(uri.getHost()).isEqualTo("localhost");
+		assertThat(uri.getPort()).isEqualTo(6379);
+		assertThat(uri.isSsl()).isFalse();
+		StepVerifier.create(uri.getCredentialsProvider().resolveCredentials())
+			.assertNext((credentials) -> assertThat(credentials.hasPassword()).isFalse())
+			.verifyComplete();
+	}
+
+	@Test
+	void buildsTheAddressFromItsParts() {
+		RedisURI uri = new RedisProperties(null, "redis.platform", 6380, "gateway", "s3cret", 2,
+				new RedisProperties.Ssl(true), Duration.ofSeconds(2))
+			.toUri();
+		assertThat(uri.getHost()).isEqualTo("redis.platform");
+		assertThat(uri.getPort()).isEqualTo(6380);
+		assertThat(uri.getDatabase()).isEqualTo(2);
+		assertThat(uri.isSsl()).isTrue();
+		StepVerifier.create(uri.getCredentialsProvider().resolveCredentials()).assertNext((credentials) -> {
+			assertThat(credentials.getUsername()).isEqualTo("gateway");
+			assertThat(new String(credentials.getPassword())).isEqualTo("s3cret");
+		}).verifyComplete();
+	}
+
+	@Test
+	void aUrlWinsAndNeverShowsInToString() {
+		RedisProperties properties = new RedisProperties("rediss://:s3cret@cache.example:6390/1", "ignored", 1, null,
+				null, null, null, null);
+		RedisURI uri = properties.toUri();
+		assertThat(uri.getHost()).isEqualTo("cache.example");
+		assertThat(uri.getPort()).isEqualTo(6390);
+		assertThat(uri.isSsl()).isTrue();
+		assertThat(properties.toString()).doesNotContain("s3cret");
+	}
+
+	@Test
+	void rejectsOtherSchemesWithoutQuotingTheUrl() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(
+					() -> new RedisProperties("http://:s3cret@cache:6379", null, null, null, null, null, null, null))
+			.withMessage("spring.data.redis.url must start with redis:// or rediss://");
+	}
+
+}
