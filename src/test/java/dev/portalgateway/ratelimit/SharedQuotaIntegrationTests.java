@@ -148,6 +148,9 @@ class SharedQuotaIntegrationTests {
 			.allSatisfy((calls) -> assertThat(calls).isLessThanOrEqualTo(windows * (LIMIT / 3)));
 		assertThat(this.replicas)
 			.allSatisfy((replica) -> assertThat(replica.getBean(SharedQuotaStore.class).isDegraded()).isTrue());
+		// Health says so; readiness does not: the replica still serves.
+		assertThat(health(0, "")).contains("\"status\":\"DEGRADED\"");
+		assertThat(health(0, "/readiness")).contains("\"status\":\"UP\"");
 		this.redis.restart();
 		StepVerifier
 			.create(Flux.interval(Duration.ofMillis(100))
@@ -157,23 +160,30 @@ class SharedQuotaIntegrationTests {
 			.expectNextCount(1)
 			.expectComplete()
 			.verify(Duration.ofSeconds(10));
+		assertThat(health(0, "")).contains("\"status\":\"UP\"");
 		workOs.resetRequests();
 		Map<Integer, Long> recovered = burst(90);
 		assertThat(recovered.get(201)).isEqualTo(LIMIT);
 	}
 
-	/** {@code count} requests spread round-robin over the replicas, all at once. */
+	/**
+	 * {@code count} requests spread round-robin over the replicas, all at once; checks
+	 * that every 429 says when to come back.
+	 */
 	private Map<Integer, Long> burst(int count) {
 		List<Integer> statuses = Flux.range(0, count)
-			.flatMap(
-					(i) -> this.client.post()
-						.uri("http://localhost:" + port(i % this.replicas.size()) + "/v1/portal-links")
-						.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
-						.contentType(MediaType.APPLICATION_JSON)
-						.header("X-Request-Id", "r" + (i % this.replicas.size()) + "-" + i)
-						.bodyValue("{\"organization\":\"org_" + i + "\",\"intent\":\"sso\"}")
-						.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value())),
-					50)
+			.flatMap((i) -> this.client.post()
+				.uri("http://localhost:" + port(i % this.replicas.size()) + "/v1/portal-links")
+				.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
+				.contentType(MediaType.APPLICATION_JSON)
+				.header("X-Request-Id", "r" + (i % this.replicas.size()) + "-" + i)
+				.bodyValue("{\"organization\":\"org_" + i + "\",\"intent\":\"sso\"}")
+				.exchangeToMono((response) -> {
+					int status = response.statusCode().value();
+					String retryAfter = response.headers().asHttpHeaders().getFirst("Retry-After");
+					boolean told = status != 429 || (retryAfter != null && Long.parseLong(retryAfter) >= 1);
+					return response.releaseBody().thenReturn(told ? status : -429);
+				}), 50)
 			.collectList()
 			.toFuture()
 			.join();
@@ -187,6 +197,15 @@ class SharedQuotaIntegrationTests {
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"organization\":\"org_1\",\"intent\":\"sso\"}")
 			.exchangeToMono((response) -> response.toEntity(String.class))
+			.toFuture()
+			.join();
+	}
+
+	private String health(int replica, String group) {
+		String port = this.replicas.get(replica).getEnvironment().getProperty("local.management.port");
+		return this.client.get()
+			.uri("http://localhost:" + port + "/actuator/health" + group)
+			.exchangeToMono((response) -> response.bodyToMono(String.class))
 			.toFuture()
 			.join();
 	}
