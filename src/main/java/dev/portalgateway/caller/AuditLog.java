@@ -42,8 +42,8 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 	}
 
 	/** Records what the request is about, once it is validated. */
-	public static void subject(ServerRequest request, String organization, Intent intent) {
-		request.attributes().put(SUBJECT, organization + " intent=" + intent.value());
+	public static void subject(ServerRequest request, String organization, @Nullable Intent intent) {
+		request.attributes().put(SUBJECT, organization + " intent=" + ((intent != null) ? intent.value() : "-"));
 	}
 
 	/** Records WorkOS's request id of a successful call. */

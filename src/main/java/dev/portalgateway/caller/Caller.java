@@ -1,5 +1,6 @@
 package dev.portalgateway.caller;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -23,6 +24,13 @@ public record Caller(String name, Set<Intent> intents, List<String> returnUrlHos
 
 	public boolean mayUse(Intent intent) {
 		return this.intents.contains(intent);
+	}
+
+	/**
+	 * Whether it may have a link without an intent, which opens every portal section.
+	 */
+	public boolean mayUseEveryIntent() {
+		return this.intents.containsAll(EnumSet.allOf(Intent.class));
 	}
 
 	/**

@@ -23,8 +23,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Reads and validates the body of {@code POST /v1/portal-links}, collecting every problem
- * so a caller sees all its mistakes at once.
+ * Reads and validates the body of {@code POST /v1/portal-links}, or of WorkOS's own
+ * {@code POST /portal/generate_link} (the same fields, {@code intent} optional, and the
+ * Node SDK's {@code admin_emails} for {@code it_contact_emails}), collecting every
+ * problem so a caller sees all its mistakes at once.
  * <p>
  * The body is read as a JSON tree rather than bound to a class so that unknown fields,
  * duplicate keys and wrong types are each reported by field name. Error messages never
@@ -36,8 +38,12 @@ final class PortalLinkRequestParser {
 
 	static final int MAX_URL_LENGTH = 2048;
 
-	private static final Set<String> FIELDS = Set.of("organization", "intent", "return_url", "success_url",
+	private static final List<String> FIELDS = List.of("organization", "intent", "return_url", "success_url",
 			"intent_options", "it_contact_emails");
+
+	/** WorkOS's body also comes with the Node SDK's name for the contact list. */
+	private static final List<String> WORKOS_FIELDS = List.of("organization", "intent", "return_url", "success_url",
+			"intent_options", "it_contact_emails", "admin_emails");
 
 	private static final Pattern ORGANIZATION = Pattern.compile("org_[A-Za-z0-9]{1,64}");
 
@@ -58,7 +64,17 @@ final class PortalLinkRequestParser {
 		.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
 		.build();
 
-	PortalLinkRequestParser() {
+	private final boolean workOsFormat;
+
+	private final List<String> fields;
+
+	/**
+	 * @param workOsFormat read WorkOS's wire format (intent optional,
+	 * {@code admin_emails} accepted) rather than the gateway's
+	 */
+	PortalLinkRequestParser(boolean workOsFormat) {
+		this.workOsFormat = workOsFormat;
+		this.fields = workOsFormat ? WORKOS_FIELDS : FIELDS;
 		// Jackson builds its tree deserializer on first use under a lock; doing that
 		// here, at
 		// startup, keeps the first burst of requests from contending for it on event
@@ -70,18 +86,19 @@ final class PortalLinkRequestParser {
 		JsonNode root = readTree(body);
 		Errors errors = new Errors();
 		for (String name : root.propertyNames()) {
-			if (!FIELDS.contains(name)) {
+			if (!this.fields.contains(name)) {
 				errors.add(ProblemCode.INVALID_REQUEST, shorten(name),
-						"unknown field; expected one of organization, intent, return_url, success_url, "
-								+ "intent_options, it_contact_emails");
+						"unknown field; expected one of " + String.join(", ", this.fields));
 			}
 		}
 		String organization = organization(root, errors);
-		Intent intent = intent(root, errors);
+		Intent intent = intent(root, !this.workOsFormat, errors);
 		URI returnUrl = url(root, "return_url", errors);
 		URI successUrl = url(root, "success_url", errors);
 		ObjectNode intentOptions = intentOptions(root, errors);
-		List<String> emails = emails(root, errors);
+		String emailField = (root.has("admin_emails") && !root.has("it_contact_emails")) ? "admin_emails"
+				: "it_contact_emails";
+		List<String> emails = emails(root, emailField, errors);
 		errors.throwIfAny();
 		return new GenerateLinkCommand(organization, intent, returnUrl, successUrl, intentOptions, emails);
 	}
@@ -110,7 +127,10 @@ final class PortalLinkRequestParser {
 		return value;
 	}
 
-	private static @Nullable Intent intent(JsonNode root, Errors errors) {
+	private static @Nullable Intent intent(JsonNode root, boolean required, Errors errors) {
+		if (!required && (root.get("intent") == null || root.get("intent").isNull())) {
+			return null;
+		}
 		String value = requiredString(root, "intent", errors);
 		if (value == null) {
 			return null;
@@ -175,18 +195,17 @@ final class PortalLinkRequestParser {
 		return (ObjectNode) node;
 	}
 
-	private static @Nullable List<String> emails(JsonNode root, Errors errors) {
-		JsonNode node = root.get("it_contact_emails");
+	private static @Nullable List<String> emails(JsonNode root, String field, Errors errors) {
+		JsonNode node = root.get(field);
 		if (node == null || node.isNull()) {
 			return null;
 		}
 		if (!node.isArray()) {
-			errors.add(ProblemCode.INVALID_REQUEST, "it_contact_emails", "must be an array of e-mail addresses");
+			errors.add(ProblemCode.INVALID_REQUEST, field, "must be an array of e-mail addresses");
 			return null;
 		}
 		if (node.size() > MAX_EMAILS) {
-			errors.add(ProblemCode.INVALID_REQUEST, "it_contact_emails",
-					"must hold at most " + MAX_EMAILS + " addresses");
+			errors.add(ProblemCode.INVALID_REQUEST, field, "must hold at most " + MAX_EMAILS + " addresses");
 			return null;
 		}
 		List<String> emails = new ArrayList<>(node.size());
@@ -194,8 +213,7 @@ final class PortalLinkRequestParser {
 			JsonNode element = node.get(i);
 			if (!element.isString() || element.stringValue().length() > 254
 					|| !EMAIL.matcher(element.stringValue()).matches()) {
-				errors.add(ProblemCode.INVALID_REQUEST, "it_contact_emails[" + i + "]",
-						"must be a valid e-mail address");
+				errors.add(ProblemCode.INVALID_REQUEST, field + "[" + i + "]", "must be a valid e-mail address");
 			}
 			else {
 				emails.add(element.stringValue());

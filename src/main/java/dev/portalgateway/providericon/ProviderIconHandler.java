@@ -23,7 +23,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * /v1/provider-icons/{provider}}, answered from the {@link IconCatalog} with ETag/304,
  * {@code Cache-Control} and {@code Age}.
  */
-class ProviderIconHandler {
+public class ProviderIconHandler {
 
 	private static final Pattern PROVIDER = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
@@ -43,7 +43,11 @@ class ProviderIconHandler {
 				+ properties.maxStale().toSeconds();
 	}
 
-	Mono<ServerResponse> list(ServerRequest request) {
+	/**
+	 * The icon list (or one provider's icons with {@code ?provider=}) as WorkOS's
+	 * {@code [{"provider", "icon_url"}]}, from the cache.
+	 */
+	public Mono<ServerResponse> list(ServerRequest request) {
 		Optional<String> provider = request.queryParam("provider");
 		provider.ifPresent(ProviderIconHandler::requireWellFormed);
 		return this.catalog.icons().flatMap((icons) -> {

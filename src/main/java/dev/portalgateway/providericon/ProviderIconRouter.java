@@ -34,9 +34,13 @@ class ProviderIconRouter {
 	}
 
 	@Bean
-	RouterFunction<ServerResponse> providerIconRoutes(IconCatalog catalog, JsonMapper mapper,
-			IconCacheProperties properties, CallerAuthentication authentication, Problems problems) {
-		ProviderIconHandler handler = new ProviderIconHandler(catalog, mapper, properties);
+	ProviderIconHandler providerIconHandler(IconCatalog catalog, JsonMapper mapper, IconCacheProperties properties) {
+		return new ProviderIconHandler(catalog, mapper, properties);
+	}
+
+	@Bean
+	RouterFunction<ServerResponse> providerIconRoutes(ProviderIconHandler handler, CallerAuthentication authentication,
+			Problems problems) {
 		return RouterFunctions.route()
 			.GET(PATH, handler::list)
 			.GET(PATH + "/{provider}", handler::one)

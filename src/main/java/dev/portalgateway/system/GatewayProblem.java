@@ -53,6 +53,13 @@ public class GatewayProblem extends ErrorResponseException {
 		return this;
 	}
 
+	/** The field errors, if this is a validation failure. */
+	@SuppressWarnings("unchecked")
+	public List<FieldError> errors() {
+		Object errors = (getBody().getProperties() != null) ? getBody().getProperties().get("errors") : null;
+		return (errors instanceof List<?> list) ? (List<FieldError>) list : List.of();
+	}
+
 	/** Adds an integer {@code Retry-After} header of at least one second. */
 	public GatewayProblem withRetryAfter(Duration retryAfter) {
 		getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(wholeSeconds(retryAfter)));

@@ -43,13 +43,21 @@ public class Problems {
 	}
 
 	Mono<ServerResponse> render(ServerWebExchange exchange, Throwable failure) {
+		return ServerResponse.from(resolve(exchange, failure));
+	}
+
+	/**
+	 * The problem a failure stands for, recorded on the exchange for the audit line (and
+	 * logged with its cause when unexpected); for renderers of other wire formats.
+	 */
+	public GatewayProblem resolve(ServerWebExchange exchange, Throwable failure) {
 		GatewayProblem problem = toProblem(failure);
 		if (problem.code() == ProblemCode.INTERNAL_ERROR) {
 			logger.error("Unexpected failure on request " + RequestIds.of(exchange), failure);
 		}
 		problem.getBody().setProperty("request_id", RequestIds.of(exchange));
 		exchange.getAttributes().put(GatewayProblem.class.getName(), problem);
-		return ServerResponse.from(problem);
+		return problem;
 	}
 
 	/** The problem a response was rendered from, or {@code null} for a success. */

@@ -1,6 +1,7 @@
 package dev.portalgateway.workos;
 
 import java.time.Duration;
+import java.util.OptionalInt;
 
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
@@ -10,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * A failed call to WorkOS, with what the retry policy needs to know: whether trying again
  * may help, and how long WorkOS asked us to wait.
  */
-class UpstreamProblem extends GatewayProblem {
+public class UpstreamProblem extends GatewayProblem {
 
 	private final String cause;
 
@@ -35,6 +36,12 @@ class UpstreamProblem extends GatewayProblem {
 
 	String cause() {
 		return this.cause;
+	}
+
+	/** The status WorkOS answered with, when it answered at all. */
+	public OptionalInt upstreamStatus() {
+		return this.cause.chars().allMatch(Character::isDigit) ? OptionalInt.of(Integer.parseInt(this.cause))
+				: OptionalInt.empty();
 	}
 
 	boolean retryable() {

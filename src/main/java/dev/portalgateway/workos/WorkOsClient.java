@@ -98,12 +98,27 @@ public class WorkOsClient {
 	 * @return the link, or an error that is always a {@link GatewayProblem}
 	 */
 	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId) {
+		return generateLink(command, requestId, null, this.retry.deadline());
+	}
+
+	/**
+	 * Asks WorkOS for an Admin Portal link, with the caller's own idempotency key and
+	 * retry budget.
+	 * @param command what to ask for, already validated and authorized
+	 * @param requestId the caller's request id, passed on as {@code X-Request-Id}
+	 * @param idempotencyKey the caller's {@code Idempotency-Key} (already checked for
+	 * shape), or null to make one
+	 * @param deadline how long the gateway may spend on this request, retries included
+	 * @return the link, or an error that is always a {@link GatewayProblem}
+	 */
+	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId,
+			@Nullable String idempotencyKey, Duration deadline) {
 		// One key per caller request, the same on every retry (WorkOS sees one request).
-		String idempotencyKey = Uuids.random();
-		return call(Operation.PORTAL_LINKS,
+		String key = (idempotencyKey != null) ? idempotencyKey : Uuids.random();
+		return call(Operation.PORTAL_LINKS, deadline,
 				() -> this.webClient.post()
 					.uri(GENERATE_LINK_PATH)
-					.header(IDEMPOTENCY_KEY, idempotencyKey)
+					.header(IDEMPOTENCY_KEY, key)
 					.header(RequestIds.HEADER, requestId)
 					.contentType(MediaType.APPLICATION_JSON)
 					.bodyValue(GenerateLinkBody.of(command))
@@ -115,7 +130,7 @@ public class WorkOsClient {
 	 * @return the icons, or an error that is always a {@link GatewayProblem}
 	 */
 	public Mono<List<ProviderIcon>> providerIcons() {
-		return call(Operation.PROVIDER_ICONS,
+		return call(Operation.PROVIDER_ICONS, this.retry.deadline(),
 				() -> this.iconClient.get().uri(this.iconPath).exchangeToMono(this::readIcons));
 	}
 
@@ -126,9 +141,9 @@ public class WorkOsClient {
 	 * retryable failure go round again (cool-down, permit and all) as
 	 * {@link UpstreamRetry} decides.
 	 */
-	private <T> Mono<T> call(Operation operation, Supplier<Mono<T>> exchange) {
+	private <T> Mono<T> call(Operation operation, Duration budget, Supplier<Mono<T>> exchange) {
 		return Mono.defer(() -> {
-			long deadline = this.ticker.read() + this.retry.deadline().toNanos();
+			long deadline = this.ticker.read() + budget.toNanos();
 			Mono<T> attempt = Mono
 				.defer(() -> timed(operation,
 						exchange.get()
@@ -340,13 +355,15 @@ public class WorkOsClient {
 	 * The body of {@code POST /portal/generate_link}, snake_case and without null fields.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record GenerateLinkBody(String organization, String intent, @JsonProperty("return_url") @Nullable String returnUrl,
+	record GenerateLinkBody(String organization, @Nullable String intent,
+			@JsonProperty("return_url") @Nullable String returnUrl,
 			@JsonProperty("success_url") @Nullable String successUrl,
 			@JsonProperty("intent_options") @Nullable JsonNode intentOptions,
 			@JsonProperty("it_contact_emails") @Nullable List<String> itContactEmails) {
 
 		static GenerateLinkBody of(GenerateLinkCommand command) {
-			return new GenerateLinkBody(command.organization(), command.intent().value(),
+			return new GenerateLinkBody(command.organization(),
+					(command.intent() != null) ? command.intent().value() : null,
 					(command.returnUrl() != null) ? command.returnUrl().toString() : null,
 					(command.successUrl() != null) ? command.successUrl().toString() : null, command.intentOptions(),
 					command.itContactEmails());

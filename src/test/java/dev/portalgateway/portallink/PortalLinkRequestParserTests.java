@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class PortalLinkRequestParserTests {
 
-	private final PortalLinkRequestParser parser = new PortalLinkRequestParser();
+	private final PortalLinkRequestParser parser = new PortalLinkRequestParser(false);
 
 	@Test
 	void readsEveryField() {

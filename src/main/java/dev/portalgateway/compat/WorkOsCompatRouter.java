@@ -1,0 +1,52 @@
+package dev.portalgateway.compat;
+
+import dev.portalgateway.caller.AuditLog;
+import dev.portalgateway.caller.CallerAuthentication;
+import dev.portalgateway.portallink.PortalLinks;
+import dev.portalgateway.workos.IconSourceProperties;
+import dev.portalgateway.providericon.ProviderIconHandler;
+import dev.portalgateway.system.Problems;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/**
+ * Routes WorkOS's paths (under {@code gateway.compat.path-prefix}) on the callers' port.
+ * Same filters as {@code /v1}, in the same order; only the error format differs.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnBooleanProperty(name = "gateway.compat.enabled", matchIfMissing = true)
+class WorkOsCompatRouter {
+
+	static final String GENERATE_LINK = "/portal/generate_link";
+
+	@Bean
+	RouterFunction<ServerResponse> workOsCompatRoutes(PortalLinks links, ProviderIconHandler icons,
+			CompatProperties properties, IconSourceProperties iconSource, AuditLog audit,
+			CallerAuthentication authentication, Problems problems) {
+		WorkOsErrors errors = new WorkOsErrors(problems);
+		WorkOsCompatHandler handler = new WorkOsCompatHandler(links, properties);
+		String generateLink = properties.pathPrefix() + GENERATE_LINK;
+		String iconList = properties.pathPrefix() + iconSource.path();
+		RouterFunction<ServerResponse> linkRoutes = RouterFunctions.route()
+			.POST(generateLink, handler::generateLink)
+			.route(RequestPredicates.path(generateLink), errors.methodNotAllowed())
+			.filter(audit)
+			.filter(errors::renderFailures)
+			.filter(authentication)
+			.build();
+		RouterFunction<ServerResponse> iconRoutes = RouterFunctions.route()
+			.GET(iconList, icons::list)
+			.route(RequestPredicates.path(iconList), errors.methodNotAllowed())
+			.filter(errors::renderFailures)
+			.filter(authentication)
+			.build();
+		return linkRoutes.and(iconRoutes);
+	}
+
+}

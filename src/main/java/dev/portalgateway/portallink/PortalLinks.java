@@ -1,0 +1,168 @@
+package dev.portalgateway.portallink;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.portalgateway.caller.AuditLog;
+import dev.portalgateway.caller.Caller;
+import dev.portalgateway.caller.CallerAuthentication;
+import dev.portalgateway.system.GatewayProblem;
+import dev.portalgateway.system.GatewayProblem.FieldError;
+import dev.portalgateway.system.ProblemCode;
+import dev.portalgateway.system.RequestIds;
+import dev.portalgateway.workos.GenerateLinkCommand;
+import dev.portalgateway.workos.GeneratedLink;
+import dev.portalgateway.workos.Intent;
+import dev.portalgateway.workos.WorkOsClient;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.BodyExtractors;
+import org.springframework.web.reactive.function.server.ServerRequest;
+
+/**
+ * The one path every link request takes, whichever API it came in through: content type,
+ * size, parsing, the caller's policy, then one call to WorkOS (through its cool-down,
+ * quota and retries). The APIs differ only in how they read the body and write the
+ * answer.
+ */
+@Component
+public class PortalLinks {
+
+	/** Bodies are a few hundred bytes; anything past this is a mistake or an attack. */
+	public static final int MAX_BODY_BYTES = 16 * 1024;
+
+	/** The wire formats a link request can come in. */
+	public enum Format {
+
+		/** {@code POST /v1/portal-links}: {@code intent} required. */
+		GATEWAY,
+
+		/**
+		 * WorkOS's {@code POST /portal/generate_link}: {@code intent} optional, as at
+		 * WorkOS.
+		 */
+		WORKOS
+
+	}
+
+	private final PortalLinkRequestParser gatewayParser = new PortalLinkRequestParser(false);
+
+	private final PortalLinkRequestParser workOsParser = new PortalLinkRequestParser(true);
+
+	private final WorkOsClient workOs;
+
+	PortalLinks(WorkOsClient workOs) {
+		this.workOs = workOs;
+	}
+
+	/**
+	 * Issues a link with the gateway's own idempotency key and retry deadline.
+	 */
+	public Mono<Issued> issue(ServerRequest request, Format format) {
+		return issue(request, format, (command) -> this.workOs.generateLink(command, RequestIds.of(request)));
+	}
+
+	/**
+	 * Issues a link with the caller's idempotency key (if any) and a retry deadline of
+	 * its own.
+	 */
+	public Mono<Issued> issue(ServerRequest request, Format format, @Nullable String idempotencyKey,
+			Duration deadline) {
+		return issue(request, format,
+				(command) -> this.workOs.generateLink(command, RequestIds.of(request), idempotencyKey, deadline));
+	}
+
+	private Mono<Issued> issue(ServerRequest request, Format format,
+			java.util.function.Function<GenerateLinkCommand, Mono<GeneratedLink>> call) {
+		return Mono.defer(() -> {
+			Caller caller = CallerAuthentication.callerOf(request);
+			PortalLinkRequestParser parser = (format == Format.WORKOS) ? this.workOsParser : this.gatewayParser;
+			return checkHeaders(request).then(readBody(request))
+				.map(parser::parse)
+				.map((command) -> authorize(caller, command, request))
+				.flatMap((command) -> call.apply(command).map((link) -> {
+					AuditLog.upstream(request, link.upstreamRequestId());
+					return new Issued(command, link);
+				}));
+		});
+	}
+
+	private static Mono<Void> checkHeaders(ServerRequest request) {
+		MediaType contentType = request.headers().contentType().orElse(null);
+		if (contentType == null || !MediaType.APPLICATION_JSON.equalsTypeAndSubtype(contentType)) {
+			return Mono.error(new GatewayProblem(ProblemCode.UNSUPPORTED_MEDIA_TYPE,
+					"Send the body as 'Content-Type: application/json'."));
+		}
+		if (request.headers().contentLength().orElse(0) > MAX_BODY_BYTES) {
+			return Mono.error(tooLarge());
+		}
+		return Mono.empty();
+	}
+
+	private static Mono<byte[]> readBody(ServerRequest request) {
+		// The limit also holds for chunked bodies that announce no length.
+		return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), MAX_BODY_BYTES)
+			.onErrorMap(DataBufferLimitException.class, (ex) -> tooLarge())
+			.map((buffer) -> {
+				byte[] bytes = new byte[buffer.readableByteCount()];
+				buffer.read(bytes);
+				DataBufferUtils.release(buffer);
+				return bytes;
+			})
+			.defaultIfEmpty(new byte[0]);
+	}
+
+	private static GatewayProblem tooLarge() {
+		return new GatewayProblem(ProblemCode.PAYLOAD_TOO_LARGE,
+				"The body must be at most " + MAX_BODY_BYTES + " bytes.");
+	}
+
+	private static GenerateLinkCommand authorize(Caller caller, GenerateLinkCommand command, ServerRequest request) {
+		Intent intent = command.intent();
+		AuditLog.subject(request, command.organization(), intent);
+		if (intent == null && !caller.mayUseEveryIntent()) {
+			// WorkOS would open a portal with every section: only for callers allowed
+			// all.
+			throw new GatewayProblem(ProblemCode.INTENT_NOT_ALLOWED,
+					"This caller must name an intent: it is not allowed every intent.")
+				.withErrors(List.of(new FieldError("intent", "is required for this caller")));
+		}
+		if (intent != null && !caller.mayUse(intent)) {
+			throw new GatewayProblem(ProblemCode.INTENT_NOT_ALLOWED,
+					"This caller may not request the '" + intent.value() + "' intent.")
+				.withErrors(List.of(new FieldError("intent", "is not allowed for this caller")));
+		}
+		List<FieldError> hosts = new ArrayList<>();
+		checkHost(caller, "return_url", command.returnUrl(), hosts);
+		checkHost(caller, "success_url", command.successUrl(), hosts);
+		if (!hosts.isEmpty()) {
+			throw new GatewayProblem(ProblemCode.RETURN_URL_NOT_ALLOWED,
+					"The URL's host is not among this caller's allowed return URL hosts.")
+				.withErrors(hosts);
+		}
+		return command;
+	}
+
+	private static void checkHost(Caller caller, String field, @Nullable URI url, List<FieldError> errors) {
+		if (url != null && !caller.mayRedirectTo(url.getHost())) {
+			errors.add(new FieldError(field, "host is not allowed for this caller"));
+		}
+	}
+
+	/**
+	 * A link WorkOS issued, with the request it answers.
+	 *
+	 * @param command the validated, authorized request
+	 * @param link the link and when it expires
+	 */
+	public record Issued(GenerateLinkCommand command, GeneratedLink link) {
+	}
+
+}
