@@ -91,6 +91,16 @@ final class PortalLinkRequestParser {
 						"unknown field; expected one of " + String.join(", ", this.fields));
 			}
 		}
+		if (this.workOsFormat) {
+			// Some SDKs (workos-go) send "" for an option left unset; WorkOS reads it as
+			// absent.
+			for (String optional : List.of("intent", "return_url", "success_url")) {
+				JsonNode value = root.get(optional);
+				if (value != null && value.isString() && value.stringValue().isEmpty()) {
+					((ObjectNode) root).remove(optional);
+				}
+			}
+		}
 		String organization = organization(root, errors);
 		Intent intent = intent(root, !this.workOsFormat, errors);
 		URI returnUrl = url(root, "return_url", errors);

@@ -187,6 +187,31 @@ class PortalLinkRequestParserTests {
 		assertThat(errors.get(0).toString()).contains("x".repeat(64) + "…").doesNotContain("x".repeat(65));
 	}
 
+	@Test
+	void readsWorkOsFormatWithOptionalIntentAndTheNodeSdksEmailField() {
+		PortalLinkRequestParser workOs = new PortalLinkRequestParser(true);
+		GenerateLinkCommand command = workOs.parse("""
+				{"organization":"org_1","admin_emails":["it@example.com"]}""".getBytes(StandardCharsets.UTF_8));
+		assertThat(command.intent()).isNull();
+		assertThat(command.itContactEmails()).containsExactly("it@example.com");
+		// workos-go sends "" for options left unset.
+		GenerateLinkCommand empty = workOs.parse("""
+				{"organization":"org_1","intent":"","return_url":""}""".getBytes(StandardCharsets.UTF_8));
+		assertThat(empty.intent()).isNull();
+		assertThat(empty.returnUrl()).isNull();
+		GatewayProblem unknown = catchThrowableOfType(GatewayProblem.class,
+				() -> workOs.parse("{\"organization\":\"org_1\",\"portal\":1}".getBytes(StandardCharsets.UTF_8)));
+		assertThat(errors(unknown)).contains("portal: unknown field");
+	}
+
+	@Test
+	void keepsIntentRequiredAndEmptyStringsInvalidInTheGatewaysFormat() {
+		assertThat(errors(problem("{\"organization\":\"org_1\",\"intent\":\"\"}"))).contains("intent: must be one of");
+		assertThat(errors(problem("{\"organization\":\"org_1\",\"admin_emails\":[]}")))
+			.contains("admin_emails: unknown field")
+			.contains("intent: is required");
+	}
+
 	private GenerateLinkCommand parse(String json) {
 		return this.parser.parse(json.getBytes(StandardCharsets.UTF_8));
 	}
