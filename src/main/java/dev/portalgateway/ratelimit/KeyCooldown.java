@@ -3,6 +3,7 @@ package dev.portalgateway.ratelimit;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -35,6 +36,17 @@ public class KeyCooldown {
 
 	private final @Nullable SharedQuotaStore shared;
 
+	/**
+	 * Set by a WorkOS 429, cleared by any other answer: the next call after the cool-down
+	 * is a probe, and only one probe goes out at a time.
+	 */
+	private final AtomicBoolean probeNeeded = new AtomicBoolean();
+
+	private final AtomicBoolean probing = new AtomicBoolean();
+
+	/** How often callers waiting behind a probe look again. */
+	static final Duration PROBE_RECHECK = Duration.ofMillis(100);
+
 	public KeyCooldown(Ticker ticker, MeterRegistry meters) {
 		this(ticker, meters, null);
 	}
@@ -57,6 +69,7 @@ public class KeyCooldown {
 	/** Starts (or lengthens, never shortens) the cool-down. */
 	public void coolDown(Duration duration) {
 		long until = this.ticker.read() + duration.toNanos();
+		this.probeNeeded.set(true);
 		long previous = this.untilNanos.getAndAccumulate(until, Math::max);
 		if (previous < until && previous <= this.ticker.read()) {
 			logger.warn(
@@ -76,6 +89,16 @@ public class KeyCooldown {
 			return Mono.empty();
 		}
 		return store.coolDown(duration).onErrorResume((failure) -> Mono.empty()).then();
+	}
+
+	/** WorkOS answered with something other than 429: the key works again. */
+	public void keyWorks() {
+		this.probeNeeded.set(false);
+	}
+
+	/** A call to WorkOS ended, whatever the outcome: another may probe. */
+	public void attemptEnded() {
+		this.probing.set(false);
 	}
 
 	public Duration remaining() {
@@ -104,17 +127,33 @@ public class KeyCooldown {
 		return (one.compareTo(other) >= 0) ? one : other;
 	}
 
+	/**
+	 * Lets the call go when the key is free, waits (and looks again) when the wait leaves
+	 * time for the call itself, else answers 429. After a cool-down only one call probes
+	 * WorkOS; the others wait for its answer instead of all going at once.
+	 */
 	private Mono<Void> awaitWithin(Duration remaining, Duration patience, Operation operation) {
+		Duration wait = remaining;
 		if (remaining.isZero()) {
-			return Mono.empty();
+			if (!this.probeNeeded.get() || this.probing.compareAndSet(false, true)) {
+				return Mono.empty();
+			}
+			wait = PROBE_RECHECK;
 		}
-		if (remaining.compareTo(patience) <= 0) {
-			return Mono.delay(remaining).then();
+		// Waiting only makes sense if time is left afterwards to call WorkOS.
+		Duration callBudget = min(patience.dividedBy(2), Duration.ofSeconds(1));
+		if (wait.plus(callBudget).compareTo(patience) <= 0) {
+			Duration left = patience.minus(wait);
+			return Mono.delay(wait).then(Mono.defer(() -> awaitWithin(left, operation)));
 		}
 		this.rejected.get(operation).increment();
 		return Mono.error(new GatewayProblem(ProblemCode.RATE_LIMITED,
 				"WorkOS asked the gateway to pause; come back after the Retry-After delay.")
-			.withRetryAfter(remaining));
+			.withRetryAfter(wait));
+	}
+
+	private static Duration min(Duration one, Duration other) {
+		return (one.compareTo(other) <= 0) ? one : other;
 	}
 
 }

@@ -169,7 +169,8 @@ public class WorkOsClient {
 			return exchange.doOnSuccess((value) -> stop(sample, operation, "2xx"))
 				.doOnError((failure) -> stop(sample, operation,
 						(failure instanceof UpstreamProblem problem) ? problem.cause() : "error"))
-				.doOnCancel(() -> stop(sample, operation, "cancelled"));
+				.doOnCancel(() -> stop(sample, operation, "cancelled"))
+				.doFinally((signal) -> this.cooldown.attemptEnded());
 		});
 	}
 
@@ -189,6 +190,7 @@ public class WorkOsClient {
 	}
 
 	private Mono<GeneratedLink> readLink(ClientResponse response) {
+		answered(response);
 		// WorkOS's id goes into logs and problem bodies: accept it only in a safe shape.
 		String upstreamRequestId = RequestIds
 			.wellFormedOrNull(response.headers().asHttpHeaders().getFirst(UPSTREAM_REQUEST_ID));
@@ -204,6 +206,7 @@ public class WorkOsClient {
 	}
 
 	private Mono<List<ProviderIcon>> readIcons(ClientResponse response) {
+		answered(response);
 		String upstreamRequestId = RequestIds
 			.wellFormedOrNull(response.headers().asHttpHeaders().getFirst(UPSTREAM_REQUEST_ID));
 		if (response.statusCode().value() == 404) {
@@ -296,6 +299,13 @@ public class WorkOsClient {
 		}
 		problem.withUpstreamRequestId(upstreamRequestId);
 		return problem;
+	}
+
+	/** Any answer but 429 ends the probing that follows a cool-down. */
+	private void answered(ClientResponse response) {
+		if (response.statusCode().value() != 429) {
+			this.cooldown.keyWorks();
+		}
 	}
 
 	/** A WorkOS 429 holds the key here and on every replica before anyone is answered. */

@@ -12,7 +12,7 @@ import com.workos.common.exceptions.NotFoundException;
 import com.workos.common.exceptions.RateLimitException;
 import com.workos.common.exceptions.UnauthorizedException;
 import com.workos.common.exceptions.UnprocessableEntityException;
-import com.workos.common.exceptions.WorkOSException;
+import com.workos.common.exceptions.WorkOSGenericException;
 import com.workos.common.http.RequestConfig;
 import com.workos.common.http.RequestOptions;
 import com.workos.common.http.RetryConfig;
@@ -116,7 +116,7 @@ class WorkOsSdkCompatibilityTests {
 		assertThat(adminPortal(PLATFORM_TOKEN).generateLink(ORGANIZATION).getLink())
 			.isEqualTo(WorkOsFixtures.RECORDED_LINK);
 		assertThat(this.json.readTree(single().getBodyAsString()).has("intent")).isFalse();
-		assertThatExceptionOfType(WorkOSException.class)
+		assertThatExceptionOfType(WorkOSGenericException.class)
 			.isThrownBy(() -> adminPortal(TestCallers.BILLING_TOKEN).generateLink(ORGANIZATION))
 			.satisfies((ex) -> assertThat(ex.status).isEqualTo(403))
 			.satisfies((ex) -> assertThat(ex.code).isEqualTo("intent_not_allowed"));
@@ -157,7 +157,7 @@ class WorkOsSdkCompatibilityTests {
 
 	@Test
 	void aDisallowedIntentIsA403() {
-		assertThatExceptionOfType(WorkOSException.class)
+		assertThatExceptionOfType(WorkOSGenericException.class)
 			.isThrownBy(() -> adminPortal(TestCallers.BILLING_TOKEN).generateLink(ORGANIZATION, null, null,
 					GenerateLinkIntent.AuditLogs))
 			.satisfies((ex) -> assertThat(ex.status).isEqualTo(403))

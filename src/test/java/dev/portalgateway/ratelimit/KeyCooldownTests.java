@@ -56,6 +56,46 @@ class KeyCooldownTests {
 	}
 
 	@Test
+	void letsOneCallProbeAfterACooldownAndTheRestWaitForItsAnswer() {
+		this.cooldown.coolDown(Duration.ofSeconds(2));
+		this.ticker.advance(Duration.ofSeconds(2));
+		StepVerifier.create(this.cooldown.awaitWithin(Duration.ZERO, Operation.PORTAL_LINKS))
+			.as("the probe")
+			.expectComplete()
+			.verify(Duration.ofSeconds(1));
+		StepVerifier.create(this.cooldown.awaitWithin(Duration.ZERO, Operation.PORTAL_LINKS))
+			.as("a caller while the probe is out")
+			.expectErrorSatisfies(
+					(error) -> assertThat(((GatewayProblem) error).getHeaders().getFirst("Retry-After")).isEqualTo("1"))
+			.verify(Duration.ofSeconds(1));
+		// WorkOS answered the probe with something other than 429: everyone may go.
+		this.cooldown.keyWorks();
+		this.cooldown.attemptEnded();
+		for (int i = 0; i < 3; i++) {
+			StepVerifier.create(this.cooldown.awaitWithin(Duration.ZERO, Operation.PORTAL_LINKS))
+				.expectComplete()
+				.verify(Duration.ofSeconds(1));
+		}
+	}
+
+	@Test
+	void anotherProbeGoesWhenTheFirstEndsWithoutAnAnswer() {
+		this.cooldown.coolDown(Duration.ofSeconds(1));
+		this.ticker.advance(Duration.ofSeconds(1));
+		StepVerifier.create(this.cooldown.awaitWithin(Duration.ZERO, Operation.PORTAL_LINKS))
+			.expectComplete()
+			.verify(Duration.ofSeconds(1));
+		// The probe timed out: no answer, so the next call probes again.
+		this.cooldown.attemptEnded();
+		StepVerifier.create(this.cooldown.awaitWithin(Duration.ZERO, Operation.PORTAL_LINKS))
+			.expectComplete()
+			.verify(Duration.ofSeconds(1));
+		StepVerifier.create(this.cooldown.awaitWithin(Duration.ZERO, Operation.PORTAL_LINKS))
+			.expectError(GatewayProblem.class)
+			.verify(Duration.ofSeconds(1));
+	}
+
+	@Test
 	void neverShortensACooldown() {
 		this.cooldown.coolDown(Duration.ofSeconds(60));
 		this.cooldown.coolDown(Duration.ofSeconds(5));
