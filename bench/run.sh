@@ -40,6 +40,7 @@ import json, sys
 icons = [{"provider": f"Provider{i:02d}SAML", "icon_url": f"https://cdn.workos.com/provider-icons/light/provider-{i:02d}.svg"} for i in range(28)]
 open(sys.argv[1], "w").write(json.dumps(icons, separators=(",", ":")))
 PY
+ICONS=$(cat "$WORK/icons.json")
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes 1;
 pid $WORK/nginx.pid;
@@ -54,11 +55,11 @@ http {
       default_type application/json;
       return 201 '{"link":"https://setup.workos.com/?token=benchbenchbenchbenchbenchbench01"}';
     }
-    location = /portal/provider_icons { default_type application/json; alias $WORK/icons.json; }
+    location = /portal/provider_icons { default_type application/json; return 200 '$ICONS'; }
   }
   server {
     listen 127.0.0.1:$CEILING_PORT;
-    location = /v1/provider-icons { default_type application/json; alias $WORK/icons.json; }
+    location = /v1/provider-icons { default_type application/json; return 200 '$ICONS'; }
   }
 }
 CONF
@@ -78,6 +79,12 @@ until curl -fs "http://127.0.0.1:$MANAGEMENT_PORT/actuator/health/readiness" >/d
   sleep 0.05
 done
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" >/dev/null \
+  || { echo "The gateway does not serve icons from the stub; see $WORK/gateway.log" >&2; exit 1; }
+curl -fs -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d '{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}' \
+  "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >/dev/null \
+  || { echo "The gateway does not issue links from the stub; see $WORK/gateway.log" >&2; exit 1; }
 
 cat > "$WORK/link.lua" <<'LUA'
 wrk.method = "POST"
