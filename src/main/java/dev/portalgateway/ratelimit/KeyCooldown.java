@@ -118,9 +118,13 @@ public class KeyCooldown {
 		if (store == null || store.isDegraded()) {
 			return awaitWithin(remaining(), patience, operation);
 		}
-		return store.cooldownRemaining()
-			.onErrorReturn(Duration.ZERO)
-			.flatMap((elsewhere) -> awaitWithin(max(remaining(), elsewhere), patience, operation));
+		return store.cooldownRemaining().onErrorReturn(Duration.ZERO).flatMap((elsewhere) -> {
+			if (!elsewhere.isZero()) {
+				// Another replica saw the 429: probe here too when it ends.
+				this.probeNeeded.set(true);
+			}
+			return awaitWithin(max(remaining(), elsewhere), patience, operation);
+		});
 	}
 
 	private static Duration max(Duration one, Duration other) {
