@@ -38,6 +38,13 @@ public class AllowedBlockingCalls implements BlockHoundIntegration {
 		// then refills its buffer from /dev/urandom (never blocks on Linux). Without this
 		// a resolution on an event loop fails half-way and its connect never completes.
 		builder.allowBlockingCallsInside("io.netty.resolver.dns.DnsQueryIdSpace$DnsQueryIdRange", "pushId");
+		// Netty 4.2's adaptive buffer allocator takes a short write lock to add a
+		// magazine
+		// when threads contend for buffers (bounded, no I/O). Seen in the 429-storm
+		// scenario, where responses are encoded on Reactor's parallel threads after a
+		// wait.
+		builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
+				"tryExpandMagazines");
 		// Lets BlockHoundTests prove this list is in force.
 		builder.allowBlockingCallsInside(AllowedBlockingCalls.class.getName(), "pauseForTest");
 	}
