@@ -79,6 +79,11 @@ public class SharedQuotaStore {
 
 	private final AtomicBoolean degraded = new AtomicBoolean();
 
+	/** Failed or slow commands in a row before the store counts as degraded. */
+	static final int DEGRADE_AFTER = 3;
+
+	private final AtomicInteger consecutiveFailures = new AtomicInteger();
+
 	private final AtomicInteger replicas;
 
 	/**
@@ -124,11 +129,11 @@ public class SharedQuotaStore {
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			connecting.cancel(true);
-			degrade((ex.getCause() != null) ? ex.getCause() : ex);
+			degradeNow((ex.getCause() != null) ? ex.getCause() : ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			degrade(ex);
+			degradeNow(ex);
 		}
 		Gauge.builder("gateway.ratelimit.store.degraded", this, (store) -> store.isDegraded() ? 1 : 0)
 			.description("1 while Redis is unreachable and each replica enforces its local share")
@@ -276,7 +281,18 @@ public class SharedQuotaStore {
 		return this.replicas.get();
 	}
 
+	/**
+	 * One failed or slow command. The request that saw it uses the local share either
+	 * way; the store switches only after {@link #DEGRADE_AFTER} in a row, so a single
+	 * slow answer under load does not flap it between modes.
+	 */
 	private void degrade(Throwable failure) {
+		if (this.consecutiveFailures.incrementAndGet() >= DEGRADE_AFTER) {
+			degradeNow(failure);
+		}
+	}
+
+	private void degradeNow(Throwable failure) {
 		if (this.degraded.compareAndSet(false, true)) {
 			logger.warn("Redis is unreachable (" + failure.getClass().getSimpleName()
 					+ "): each replica now enforces its local share of the WorkOS quotas (limit / " + replicas() + ")");
@@ -284,6 +300,7 @@ public class SharedQuotaStore {
 	}
 
 	private void healthy() {
+		this.consecutiveFailures.set(0);
 		if (this.degraded.compareAndSet(true, false)) {
 			logger.warn("Redis is reachable again: WorkOS quotas are shared by all replicas again");
 		}

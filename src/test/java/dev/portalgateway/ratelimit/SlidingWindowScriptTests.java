@@ -138,6 +138,21 @@ class SlidingWindowScriptTests {
 	}
 
 	@Test
+	void countsAsDegradedOnlyAfterThreeSlowAnswersInARow() {
+		// A 1 ns timeout: every answer from the real Redis is too late.
+		SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), Duration.ofSeconds(2), "slow0001",
+				1, Duration.ofNanos(1), new SimpleMeterRegistry());
+		this.stores.add(store);
+		for (int i = 1; i <= SharedQuotaStore.DEGRADE_AFTER; i++) {
+			StepVerifier.create(store.acquire(Operation.PORTAL_LINKS, 3, Duration.ofSeconds(60)))
+				.expectError(java.util.concurrent.TimeoutException.class)
+				.verify(VERIFY);
+			assertThat(store.isDegraded()).as("degraded after %d slow answers", i)
+				.isEqualTo(i == SharedQuotaStore.DEGRADE_AFTER);
+		}
+	}
+
+	@Test
 	void countsReplicasByHeartbeat() {
 		SharedQuotaStore one = store("beat0001");
 		SharedQuotaStore two = store("beat0001");
