@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On-demand benchmark; never part of `./mvnw verify`. Prints one table.
 #
-#   bench/run.sh            # full run: 90 s JIT warm-up, 3 interleaved rounds of 20 s
+#   bench/run.sh            # full run: 90 s JIT warm-up, 3 interleaved rounds of 20 s (about 9 min)
 #   WARMUP=10 ROUND=5 bench/run.sh   # a quick smoke run (numbers measure the JIT, not the code)
 #
 # Starts nginx twice: as a fast WorkOS stub (static answers for /portal/generate_link and the icon
@@ -30,6 +30,7 @@ need() {
 }
 need wrk wrk
 need nginx nginx-light
+need hey hey
 
 echo "Building the jar..." >&2
 ./mvnw -q -B -DskipTests package
@@ -102,18 +103,29 @@ run() {
     END { printf "%.0f %.2f %.2f\n", rps, ms(p50), ms(p99) }'
 }
 AUTH=(-H "Authorization: Bearer $TOKEN")
+LINK_BODY='{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}'
+# fixed <url> [hey args...]: links at a fixed 500 req/s (50 workers × 10/s); prints "p50_ms p99_ms"
+fixed() {
+  local url=$1; shift
+  hey -z "${ROUND}s" -c 50 -q 10 -m POST -T application/json -d "$LINK_BODY" "$@" "$url" | awk '
+    /50%+ in/ { p50 = $3 * 1000 } /99%+ in/ { p99 = $3 * 1000 }
+    END { printf "%.2f %.2f\n", p50, p99 }'
+}
 echo "Warming up the gateway's JIT for ${WARMUP} s..." >&2
 wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" >/dev/null
 wrk -t1 -c50 -d"$(( WARMUP / 3 + 1 ))s" "${AUTH[@]}" -s "$WORK/link.lua" "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >/dev/null
 
 best() { sort -k1 -n -r | head -1; }
 : > "$WORK/nginx-icons"; : > "$WORK/gw-icons"; : > "$WORK/stub-links"; : > "$WORK/gw-links"
+: > "$WORK/stub-fixed"; : > "$WORK/gw-fixed"
 for round in $(seq 1 "$ROUNDS"); do
   echo "Round $round of $ROUNDS..." >&2
   run "http://127.0.0.1:$CEILING_PORT/v1/provider-icons" >> "$WORK/nginx-icons"
   run "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/gw-icons"
   run "http://127.0.0.1:$STUB_PORT/portal/generate_link" -s "$WORK/link.lua" >> "$WORK/stub-links"
   run "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" "${AUTH[@]}" -s "$WORK/link.lua" >> "$WORK/gw-links"
+  fixed "http://127.0.0.1:$STUB_PORT/portal/generate_link" >> "$WORK/stub-fixed"
+  fixed "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" "${AUTH[@]}" >> "$WORK/gw-fixed"
 done
 rss_mb=$(( $(ps -o rss= -p $GATEWAY_PID) / 1024 ))
 
@@ -121,12 +133,20 @@ read -r n_rps n_p50 n_p99 < <(best < "$WORK/nginx-icons")
 read -r g_rps g_p50 g_p99 < <(best < "$WORK/gw-icons")
 read -r s_rps s_p50 s_p99 < <(best < "$WORK/stub-links")
 read -r l_rps l_p50 l_p99 < <(best < "$WORK/gw-links")
+# Fixed rate: the round with the lowest p50 of each.
+read -r sf_p50 sf_p99 < <(sort -k1 -n < "$WORK/stub-fixed" | head -1)
+read -r gf_p50 gf_p99 < <(sort -k1 -n < "$WORK/gw-fixed" | head -1)
 printf '\n%-44s %10s %9s %9s\n' "what (wrk -t1 -c50, best of $ROUNDS × ${ROUND} s)" "req/s" "p50 ms" "p99 ms"
 printf '%-44s %10s %9s %9s\n' "icons, nginx directly (ceiling)" "$n_rps" "$n_p50" "$n_p99"
 printf '%-44s %10s %9s %9s\n' "icons, through the gateway (cached)" "$g_rps" "$g_p50" "$g_p99"
 printf '%-44s %10s\n' "  gateway / nginx" "$(awk -v a="$g_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", a / b }')"
 printf '%-44s %10s %9s %9s\n' "links, stub directly" "$s_rps" "$s_p50" "$s_p99"
 printf '%-44s %10s %9s %9s\n' "links, through the gateway" "$l_rps" "$l_p50" "$l_p99"
+printf '%-44s %10s %9s %9s\n' "links at 500 req/s, stub directly (hey)" "(fixed)" "$sf_p50" "$sf_p99"
+printf '%-44s %10s %9s %9s\n' "links at 500 req/s, through the gateway" "(fixed)" "$gf_p50" "$gf_p99"
+printf '%-44s %10s %9s %9s\n' "  latency the gateway adds" "" \
+  "$(awk -v a="$gf_p50" -v b="$sf_p50" 'BEGIN { printf "%.2f", a - b }')" \
+  "$(awk -v a="$gf_p99" -v b="$sf_p99" 'BEGIN { printf "%.2f", a - b }')"
 printf '%-44s %10s\n' "gateway RSS after load (-Xmx256m)" "${rss_mb} MiB"
 printf '%-44s %10s\n' "gateway time to ready (java -jar)" "${ready_ms} ms"
 printf '%-44s %10s\n' "JIT warm-up before measuring" "${WARMUP} s"
