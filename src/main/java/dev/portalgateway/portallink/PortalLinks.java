@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 import dev.portalgateway.caller.AuditLog;
 import dev.portalgateway.caller.Caller;
@@ -80,7 +81,7 @@ public class PortalLinks {
 	}
 
 	private Mono<Issued> issue(ServerRequest request, Format format,
-			java.util.function.Function<GenerateLinkCommand, Mono<GeneratedLink>> call) {
+			Function<GenerateLinkCommand, Mono<GeneratedLink>> call) {
 		return Mono.defer(() -> {
 			Caller caller = CallerAuthentication.callerOf(request);
 			PortalLinkRequestParser parser = (format == Format.WORKOS) ? this.workOsParser : this.gatewayParser;

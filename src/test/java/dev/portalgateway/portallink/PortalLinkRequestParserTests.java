@@ -221,9 +221,8 @@ class PortalLinkRequestParserTests {
 	}
 
 	private static String errors(GatewayProblem problem) {
-		java.util.List<?> errors = (java.util.List<?>) problem.getBody().getProperties().get("errors");
-		return errors.stream()
-			.map(GatewayProblem.FieldError.class::cast)
+		return problem.errors()
+			.stream()
 			.map((error) -> error.field() + ": " + error.message())
 			.collect(Collectors.joining(" | "));
 	}

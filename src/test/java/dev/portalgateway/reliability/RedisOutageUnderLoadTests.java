@@ -24,7 +24,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
-import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -96,18 +95,7 @@ class RedisOutageUnderLoadTests {
 		List<Tally.Answer> answers = Flux.interval(Duration.ofMillis(100))
 			.take(60)
 			.onBackpressureDrop()
-			.flatMap((tick) -> Flux.range(0, 10)
-				.flatMap((i) -> client.post()
-					.uri("/v1/portal-links")
-					.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
-					.contentType(MediaType.APPLICATION_JSON)
-					.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
-					.exchangeToMono((response) -> response.releaseBody()
-						.thenReturn(new Tally.Answer(response.statusCode().value(),
-								response.headers().asHttpHeaders().getFirst("Retry-After"), null)))
-					.onErrorResume(
-							(failure) -> Mono.just(new Tally.Answer(0, null, failure.getClass().getSimpleName())))),
-					100)
+			.flatMap((tick) -> Flux.range(0, 10).flatMap((i) -> Tally.requestLink(client)), 100)
 			.collectList()
 			.toFuture()
 			.join();

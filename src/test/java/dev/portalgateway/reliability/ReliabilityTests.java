@@ -20,13 +20,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -65,8 +62,6 @@ class ReliabilityTests {
 
 	@LocalServerPort
 	int port;
-
-	final JsonMapper json = JsonMapper.builder().build();
 
 	final ConnectionProvider connections = ConnectionProvider.builder("callers").maxConnections(60).build();
 
@@ -225,33 +220,10 @@ class ReliabilityTests {
 	}
 
 	private Mono<Tally> send(int requests, int concurrency) {
-		String body = "{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}";
 		return Flux.range(0, requests)
-			.flatMap(
-					(i) -> this.client.post()
-						.uri("/v1/portal-links")
-						.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
-						.contentType(MediaType.APPLICATION_JSON)
-						.bodyValue(body)
-						.exchangeToMono((response) -> response.bodyToMono(byte[].class)
-							.defaultIfEmpty(new byte[0])
-							.map((bytes) -> new Tally.Answer(response.statusCode().value(),
-									response.headers().asHttpHeaders().getFirst("Retry-After"), code(bytes))))
-						.onErrorResume(
-								(failure) -> Mono.just(new Tally.Answer(0, null, failure.getClass().getSimpleName()))),
-					concurrency)
+			.flatMap((i) -> Tally.requestLink(this.client), concurrency)
 			.collectList()
 			.map((answers) -> new Tally(requests, answers));
-	}
-
-	private String code(byte[] body) {
-		try {
-			JsonNode node = this.json.readTree(body);
-			return (node != null && node.has("code")) ? node.get("code").stringValue() : null;
-		}
-		catch (RuntimeException ex) {
-			return null;
-		}
 	}
 
 	private static void report(Tally tally, String scenario) {
