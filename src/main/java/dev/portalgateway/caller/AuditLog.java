@@ -1,5 +1,8 @@
 package dev.portalgateway.caller;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.Problems;
 import dev.portalgateway.system.RequestIds;
@@ -7,6 +10,7 @@ import dev.portalgateway.workos.Intent;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.MDC;
 import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
@@ -17,8 +21,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
  * Writes one line per link request to the {@code audit} logger, whatever its outcome:
- * caller, organization, intent, outcome, status, WorkOS request id, latency and request
- * id.
+ * caller, organization, intent, outcome, status, WorkOS request id, latency, request id
+ * and, when the caller sent a well-formed W3C {@code traceparent}, its trace id (so the
+ * line can be found from the caller's trace). Request id and trace id are also MDC fields
+ * of structured logs.
  * <p>
  * Only validated values are written (organization ids and intents after validation,
  * caller names from configuration), so a hostile request cannot forge audit lines. Never
@@ -32,6 +38,12 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 	private static final String SUBJECT = AuditLog.class.getName() + ".subject";
 
 	private static final String UPSTREAM = AuditLog.class.getName() + ".upstream";
+
+	/** W3C Trace Context: version, trace id (not all zeros), parent id, flags. */
+	private static final Pattern TRACEPARENT = Pattern
+		.compile("[0-9a-f]{2}-(?!0{32})([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?");
+
+	private static final String TRACE_ID = "trace_id";
 
 	@Override
 	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
@@ -68,9 +80,30 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 		String caller = CallerAuthentication.findCaller(request).map(Caller::name).orElse("-");
 		String subject = request.attribute(SUBJECT).map(Object::toString).orElse("- intent=-");
 		long latencyMs = (System.nanoTime() - start) / 1_000_000;
-		audit.info("portal_link caller=" + caller + " organization=" + subject + " outcome=" + outcome + " status="
-				+ status + " upstream_request_id=" + upstream + " latency_ms=" + latencyMs + " request_id="
-				+ RequestIds.of(request));
+		String requestId = RequestIds.of(request);
+		String traceId = traceId(request);
+		String line = "portal_link caller=" + caller + " organization=" + subject + " outcome=" + outcome + " status="
+				+ status + " upstream_request_id=" + upstream + " latency_ms=" + latencyMs + " request_id=" + requestId
+				+ ((traceId != null) ? " trace_id=" + traceId : "");
+		RequestIds.inMdc(requestId, () -> {
+			if (traceId == null) {
+				audit.info(line);
+				return;
+			}
+			try (MDC.MDCCloseable ignored = MDC.putCloseable(TRACE_ID, traceId)) {
+				audit.info(line);
+			}
+		});
+	}
+
+	/** The trace id of the caller's {@code traceparent}, if it is well formed. */
+	static @Nullable String traceId(ServerRequest request) {
+		String traceparent = request.headers().firstHeader("traceparent");
+		if (traceparent == null || traceparent.length() > 512) {
+			return null;
+		}
+		Matcher matcher = TRACEPARENT.matcher(traceparent);
+		return (matcher.matches() && !traceparent.startsWith("ff")) ? matcher.group(1) : null;
 	}
 
 }

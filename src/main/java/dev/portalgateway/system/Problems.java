@@ -53,7 +53,8 @@ public class Problems {
 	public GatewayProblem resolve(ServerWebExchange exchange, Throwable failure) {
 		GatewayProblem problem = toProblem(failure);
 		if (problem.code() == ProblemCode.INTERNAL_ERROR) {
-			logger.error("Unexpected failure on request " + RequestIds.of(exchange), failure);
+			RequestIds.inMdc(RequestIds.of(exchange),
+					() -> logger.error("Unexpected failure on request " + RequestIds.of(exchange), failure));
 		}
 		problem.getBody().setProperty("request_id", RequestIds.of(exchange));
 		exchange.getAttributes().put(GatewayProblem.class.getName(), problem);

@@ -1,12 +1,11 @@
 package dev.portalgateway.system;
 
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-import io.micrometer.context.ContextRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.MDC;
 import reactor.core.publisher.Mono;
-import reactor.util.context.Context;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -37,15 +36,6 @@ public class RequestIds implements WebFilter {
 
 	private static final String ATTRIBUTE = RequestIds.class.getName() + ".id";
 
-	static {
-		// Reactor (spring.reactor.context-propagation=auto) copies context values into
-		// the
-		// thread locals registered here, so every log line of a request names it.
-		ContextRegistry.getInstance()
-			.registerThreadLocalAccessor(MDC_KEY, () -> MDC.get(MDC_KEY), (value) -> MDC.put(MDC_KEY, value),
-					() -> MDC.remove(MDC_KEY));
-	}
-
 	private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
 	@Override
@@ -53,7 +43,43 @@ public class RequestIds implements WebFilter {
 		String id = wellFormedOrNew(exchange.getRequest().getHeaders().getFirst(HEADER));
 		exchange.getAttributes().put(ATTRIBUTE, id);
 		exchange.getResponse().getHeaders().set(HEADER, id);
-		return chain.filter(exchange).contextWrite(Context.of(MDC_KEY, id));
+		return chain.filter(exchange);
+	}
+
+	/**
+	 * Runs {@code logging} with the request id in the logging MDC, so that plain and
+	 * structured log lines carry it.
+	 * <p>
+	 * Why not Reactor's automatic context propagation
+	 * ({@code spring.reactor.context-propagation=auto})? It restores thread locals around
+	 * every operator of every request; measured here it cost about two thirds of the
+	 * gateway's throughput (see {@code bench/RESULTS.md}). Request-scoped log lines are
+	 * few, so they set the MDC themselves.
+	 * @param requestId the id, or null to log without one
+	 * @param logging what logs
+	 * @param <T> what {@code logging} returns
+	 * @return what {@code logging} returned
+	 */
+	public static <T> T inMdc(@Nullable String requestId, Supplier<T> logging) {
+		if (requestId == null) {
+			return logging.get();
+		}
+		try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, requestId)) {
+			return logging.get();
+		}
+	}
+
+	/**
+	 * Runs {@code logging} with the request id in the logging MDC.
+	 * @param requestId the id, or null to log without one
+	 * @param logging what logs
+	 * @see #inMdc(String, Supplier)
+	 */
+	public static void inMdc(@Nullable String requestId, Runnable logging) {
+		inMdc(requestId, () -> {
+			logging.run();
+			return null;
+		});
 	}
 
 	static String wellFormedOrNew(@Nullable String candidate) {

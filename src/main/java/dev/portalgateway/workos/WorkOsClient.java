@@ -115,14 +115,14 @@ public class WorkOsClient {
 			@Nullable String idempotencyKey, Duration deadline) {
 		// One key per caller request, the same on every retry (WorkOS sees one request).
 		String key = (idempotencyKey != null) ? idempotencyKey : Uuids.random();
-		return call(Operation.PORTAL_LINKS, deadline,
+		return call(Operation.PORTAL_LINKS, deadline, requestId,
 				() -> this.webClient.post()
 					.uri(GENERATE_LINK_PATH)
 					.header(IDEMPOTENCY_KEY, key)
 					.header(RequestIds.HEADER, requestId)
 					.contentType(MediaType.APPLICATION_JSON)
 					.bodyValue(GenerateLinkBody.of(command))
-					.exchangeToMono(this::readLink));
+					.exchangeToMono((response) -> readLink(response, requestId)));
 	}
 
 	/**
@@ -130,7 +130,7 @@ public class WorkOsClient {
 	 * @return the icons, or an error that is always a {@link GatewayProblem}
 	 */
 	public Mono<List<ProviderIcon>> providerIcons() {
-		return call(Operation.PROVIDER_ICONS, this.retry.deadline(),
+		return call(Operation.PROVIDER_ICONS, this.retry.deadline(), null,
 				() -> this.iconClient.get().uri(this.iconPath).exchangeToMono(this::readIcons));
 	}
 
@@ -141,14 +141,16 @@ public class WorkOsClient {
 	 * retryable failure go round again (cool-down, permit and all) as
 	 * {@link UpstreamRetry} decides.
 	 */
-	private <T> Mono<T> call(Operation operation, Duration budget, Supplier<Mono<T>> exchange) {
+	private <T> Mono<T> call(Operation operation, Duration budget, @Nullable String requestId,
+			Supplier<Mono<T>> exchange) {
 		return Mono.defer(() -> {
 			long deadline = this.ticker.read() + budget.toNanos();
 			Mono<T> attempt = Mono
 				.defer(() -> timed(operation,
 						exchange.get()
 							.timeout(left(deadline))
-							.onErrorMap((failure) -> !(failure instanceof GatewayProblem), this::transportProblem)))
+							.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
+									(failure) -> transportProblem(failure, requestId))))
 				.transformDeferred(this.quotas.guard(operation));
 			return Mono.defer(() -> this.cooldown.awaitWithin(left(deadline), operation))
 				.then(attempt)
@@ -189,7 +191,7 @@ public class WorkOsClient {
 			.register(this.meters));
 	}
 
-	private Mono<GeneratedLink> readLink(ClientResponse response) {
+	private Mono<GeneratedLink> readLink(ClientResponse response, String requestId) {
 		answered(response);
 		// WorkOS's id goes into logs and problem bodies: accept it only in a safe shape.
 		String upstreamRequestId = RequestIds
@@ -197,12 +199,12 @@ public class WorkOsClient {
 		if (response.statusCode().is2xxSuccessful()) {
 			return response.bodyToMono(LinkBody.class)
 				.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
-						(failure) -> unreadable(upstreamRequestId))
+						(failure) -> unreadable(upstreamRequestId, requestId))
 				.filter(LinkBody::isUsable)
-				.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId)))
+				.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId, requestId)))
 				.map((body) -> new GeneratedLink(body.link(), this.clock.instant(), upstreamRequestId));
 		}
-		return failed(response, upstreamRequestId);
+		return failed(response, upstreamRequestId, requestId);
 	}
 
 	private Mono<List<ProviderIcon>> readIcons(ClientResponse response) {
@@ -221,12 +223,14 @@ public class WorkOsClient {
 						null, null)));
 		}
 		if (!response.statusCode().is2xxSuccessful()) {
-			return failed(response, upstreamRequestId);
+			return failed(response, upstreamRequestId, null);
 		}
 		return response.bodyToMono(JsonNode.class)
-			.onErrorMap((failure) -> !(failure instanceof GatewayProblem), (failure) -> unreadable(upstreamRequestId))
-			.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId)))
-			.flatMap((body) -> body.isArray() ? Mono.just(icons(body)) : Mono.error(unreadable(upstreamRequestId)));
+			.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
+					(failure) -> unreadable(upstreamRequestId, null))
+			.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId, null)))
+			.flatMap((body) -> body.isArray() ? Mono.just(icons(body))
+					: Mono.error(unreadable(upstreamRequestId, null)));
 	}
 
 	/**
@@ -254,17 +258,18 @@ public class WorkOsClient {
 	}
 
 	/** Reads an error answer and fails with the matching problem. */
-	private <T> Mono<T> failed(ClientResponse response, @Nullable String upstreamRequestId) {
+	private <T> Mono<T> failed(ClientResponse response, @Nullable String upstreamRequestId,
+			@Nullable String requestId) {
 		HttpStatusCode status = response.statusCode();
 		return response.bodyToMono(ErrorBody.class)
 			.onErrorResume((failure) -> Mono.empty())
 			.defaultIfEmpty(ErrorBody.NONE)
-			.map((body) -> problemFor(status, body, response.headers().asHttpHeaders(), upstreamRequestId))
+			.map((body) -> problemFor(status, body, response.headers().asHttpHeaders(), upstreamRequestId, requestId))
 			.flatMap((problem) -> coolDownOn429(problem).then(Mono.error(problem)));
 	}
 
 	private GatewayProblem problemFor(HttpStatusCode status, ErrorBody body, HttpHeaders headers,
-			@Nullable String upstreamRequestId) {
+			@Nullable String upstreamRequestId, @Nullable String requestId) {
 		int code = status.value();
 		String cause = Integer.toString(code);
 		UpstreamProblem problem = switch (code) {
@@ -290,12 +295,14 @@ public class WorkOsClient {
 					cause, false, null, null);
 		};
 		if (problem.code() == ProblemCode.UPSTREAM_AUTH_FAILED) {
-			logger.error("WorkOS answered " + code + " to API key " + this.properties.apiKey()
-					+ ": the key is wrong, revoked or lacks Admin Portal access (upstream_request_id="
-					+ upstreamRequestId + ")");
+			RequestIds.inMdc(requestId,
+					() -> logger.error("WorkOS answered " + code + " to API key " + this.properties.apiKey()
+							+ ": the key is wrong, revoked or lacks Admin Portal access (upstream_request_id="
+							+ upstreamRequestId + ")"));
 		}
 		else {
-			logger.warn("WorkOS answered " + code + " (upstream_request_id=" + upstreamRequestId + ")");
+			RequestIds.inMdc(requestId,
+					() -> logger.warn("WorkOS answered " + code + " (upstream_request_id=" + upstreamRequestId + ")"));
 		}
 		problem.withUpstreamRequestId(upstreamRequestId);
 		return problem;
@@ -317,11 +324,16 @@ public class WorkOsClient {
 		return Mono.empty();
 	}
 
-	private GatewayProblem unreadable(@Nullable String upstreamRequestId) {
-		logger.warn("WorkOS answered success without a usable body (upstream_request_id=" + upstreamRequestId + ")");
+	private GatewayProblem unreadable(@Nullable String upstreamRequestId, @Nullable String requestId) {
+		RequestIds.inMdc(requestId, () -> logger
+			.warn("WorkOS answered success without a usable body (upstream_request_id=" + upstreamRequestId + ")"));
 		return new UpstreamProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS answered with an unreadable body.", "2xx", false,
 				null, null)
 			.withUpstreamRequestId(upstreamRequestId);
+	}
+
+	private GatewayProblem transportProblem(Throwable failure, @Nullable String requestId) {
+		return RequestIds.inMdc(requestId, () -> transportProblem(failure));
 	}
 
 	private GatewayProblem transportProblem(Throwable failure) {

@@ -12,6 +12,7 @@ import dev.portalgateway.ratelimit.RateLimitStoreHealth;
 import dev.portalgateway.ratelimit.SharedQuotaStore;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.netty.channel.ChannelOption;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -117,7 +118,13 @@ class WorkOsConfiguration {
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
 			.responseTimeout(properties.responseTimeout());
 		String workOsBase = withoutTrailingSlash(properties.baseUrl());
+		// No http.client.requests observation: workos.client.requests (WorkOsClient)
+		// already
+		// times every attempt with its operation, status and outcome, and the observation
+		// (with its per-request key values and handlers) was a measurable share of a
+		// link's CPU (bench/RESULTS.md).
 		WebClient.Builder common = builder.clone()
+			.observationRegistry(ObservationRegistry.NOOP)
 			.clientConnector(new ReactorClientHttpConnector(httpClient))
 			.defaultHeaders((headers) -> {
 				headers.setAccept(List.of(MediaType.APPLICATION_JSON));
