@@ -4,8 +4,9 @@
 // its stall by slowing the generator down (no coordinated omission). Run by bench/run.sh
 // as a single-file program on the gateway's own dependency jars:
 //
-//   java -cp 'extracted/lib/*' bench/FixedRate.java URL RATE SECONDS BODY [Header:value ...]
+//   java -cp 'extracted/lib/*' bench/FixedRate.java URL RATE SECONDS WARMUP_SECONDS BODY [Header:value ...]
 //
+// The warm-up (same rate, not recorded) warms this generator's own JIT and connections.
 // Prints one line: "p50_ms p99_ms p999_ms sent non2xx".
 import java.time.Duration;
 import java.util.Arrays;
@@ -26,8 +27,8 @@ public class FixedRate {
 		String url = args[0];
 		int rate = Integer.parseInt(args[1]);
 		int seconds = Integer.parseInt(args[2]);
-		String body = args[3];
-		int total = rate * seconds;
+		int warmup = Integer.parseInt(args[3]);
+		String body = args[4];
 		long period = TimeUnit.SECONDS.toNanos(1) / rate;
 		ConnectionProvider connections = ConnectionProvider.builder("fixed-rate")
 			.maxConnections(200)
@@ -35,11 +36,28 @@ public class FixedRate {
 			.build();
 		HttpClient client = HttpClient.create(connections).headers((headers) -> {
 			headers.set("Content-Type", "application/json");
-			for (int i = 4; i < args.length; i++) {
+			for (int i = 5; i < args.length; i++) {
 				int colon = args[i].indexOf(':');
 				headers.set(args[i].substring(0, colon).trim(), args[i].substring(colon + 1).trim());
 			}
 		});
+		if (warmup > 0) {
+			run(client, url, body, rate * warmup, period);
+		}
+		int total = rate * seconds;
+		Result result = run(client, url, body, total, period);
+		long[] latencies = result.latencies();
+		Arrays.sort(latencies);
+		System.out.printf("%.2f %.2f %.2f %d %d%n", millis(latencies, 0.50), millis(latencies, 0.99),
+				millis(latencies, 0.999), total, result.failures());
+		connections.disposeLater().block();
+	}
+
+	record Result(long[] latencies, int failures) {
+	}
+
+	private static Result run(HttpClient client, String url, String body, int total, long period)
+			throws InterruptedException {
 		long[] latencies = new long[total];
 		AtomicInteger failures = new AtomicInteger();
 		CountDownLatch done = new CountDownLatch(total);
@@ -71,10 +89,7 @@ public class FixedRate {
 				});
 		}
 		done.await(30, TimeUnit.SECONDS);
-		Arrays.sort(latencies);
-		System.out.printf("%.2f %.2f %.2f %d %d%n", millis(latencies, 0.50), millis(latencies, 0.99),
-				millis(latencies, 0.999), total, failures.get());
-		connections.disposeLater().block();
+		return new Result(latencies, failures.get() + (int) done.getCount());
 	}
 
 	private static double millis(long[] sorted, double quantile) {

@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
-# On-demand benchmark; never part of `./mvnw verify`. Prints one table.
+# On-demand benchmark; never part of `./mvnw verify`. Prints one table (about 17 minutes).
 #
-#   bench/run.sh            # full run: 90 s JIT warm-up, 3 interleaved rounds of 20 s (about 9 min)
-#   WARMUP=10 ROUND=5 bench/run.sh   # a quick smoke run (numbers measure the JIT, not the code)
+#   bench/run.sh                         # full run: 90 s JIT warm-up per JVM, 3 interleaved rounds
+#   WARMUP=10 ROUND=5 ROUNDS=1 bench/run.sh   # a smoke run of the script (numbers measure the JIT)
 #
-# Starts nginx twice: as a fast WorkOS stub (static answers for /portal/generate_link and the icon
-# list) and as the ceiling (the same icon JSON served directly). Starts the gateway from the built
-# jar with limits raised, drives both with wrk (one thread, 50 connections, as in the README's
-# machine facts) and reports requests/s, p50 and p99, the gateway's RSS and its time to ready.
+# What runs, all on loopback:
+#   nginx            as the WorkOS stub (static answers) and as the ceiling (the icon JSON directly);
+#   BareWebFlux      a bare WebFlux RouterFunction returning the same bytes (bench/BareWebFlux.java):
+#                    where the issue's 0.6 x nginx target comes from;
+#   the gateway      twice, from the same jar: native transport (epoll, the default) and
+#                    -Dreactor.netty.native=false (NIO), both with -Xmx256m;
+#   wrk              closed loop, one thread, 50 connections (the README's machine facts);
+#   FixedRate        open loop at a fixed rate, evenly spaced, latency from when each request
+#                    was due (bench/FixedRate.java): the latency the gateway adds to a link.
+# Then time to ready: the uber-jar, the extracted jar, extracted + a CDS archive (Java 17), and
+# extracted + an AOT cache (Java 25, JEP 483/514/515) when a JDK 25 is under /usr/lib/jvm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WARMUP=${WARMUP:-90}
 ROUND=${ROUND:-20}
 ROUNDS=${ROUNDS:-3}
+RATE=${RATE:-500}
 STUB_PORT=18080
 CEILING_PORT=18083
+BARE_PORT=18084
 GATEWAY_PORT=18081
-MANAGEMENT_PORT=18082
+NIO_PORT=18091
 TOKEN=bench-caller-token-0001
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
@@ -30,10 +39,11 @@ need() {
 }
 need wrk wrk
 need nginx nginx-light
-need hey hey
 
 echo "Building the jar..." >&2
 ./mvnw -q -B -DskipTests package
+java -Djarmode=tools -jar target/portal-gateway.jar extract --destination "$WORK/extracted" >/dev/null
+CP="$WORK/extracted/lib/*"
 
 # A 2.7 KB icon list, as in the README's machine facts.
 python3 - "$WORK/icons.json" <<'PY'
@@ -67,29 +77,74 @@ CONF
 nginx -c "$WORK/nginx.conf"
 
 HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
-start_ns=$(date +%s%N)
-WORKOS_API_KEY=sk_test_bench0000000000000001 java -Xmx256m ${JAVA_OPTS:-} -jar target/portal-gateway.jar \
-  --server.port=$GATEWAY_PORT --management.server.port=$MANAGEMENT_PORT \
-  --gateway.workos.base-url=http://127.0.0.1:$STUB_PORT \
-  --gateway.callers[0].name=bench --gateway.callers[0].token-sha256="$HASH" \
-  --gateway.callers[0].intents=sso,dsync --gateway.rate-limit.portal-links.limit=100000000 \
-  --gateway.rate-limit.provider-icons.limit=100000000 --logging.level.audit=warn > "$WORK/gateway.log" 2>&1 &
-GATEWAY_PID=$!
-until curl -fs "http://127.0.0.1:$MANAGEMENT_PORT/actuator/health/readiness" >/dev/null 2>&1; do
-  kill -0 $GATEWAY_PID 2>/dev/null || { cat "$WORK/gateway.log" >&2; exit 1; }
-  sleep 0.05
-done
-ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
-curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" >/dev/null \
-  || { echo "The gateway does not serve icons from the stub; see $WORK/gateway.log" >&2; exit 1; }
-curl -fs -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-  -d '{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}' \
-  "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >/dev/null \
-  || { echo "The gateway does not issue links from the stub; see $WORK/gateway.log" >&2; exit 1; }
+GATEWAY_ARGS=(--gateway.workos.base-url=http://127.0.0.1:$STUB_PORT
+  --gateway.callers[0].name=bench --gateway.callers[0].token-sha256="$HASH"
+  --gateway.callers[0].intents=sso,dsync --gateway.rate-limit.portal-links.limit=100000000
+  --gateway.rate-limit.provider-icons.limit=100000000 --logging.level.audit=warn)
+export WORKOS_API_KEY=sk_test_bench0000000000000001
 
-cat > "$WORK/link.lua" <<'LUA'
+# ready_ms <java> [jvm and app args...]: starts a gateway, prints ms from process start to
+# readiness, stops it.
+ready_ms() {
+  local java=$1; shift
+  local start; start=$(date +%s%N)
+  "$java" -Xmx256m "$@" --server.port=18071 --management.server.port=18072 "${GATEWAY_ARGS[@]}" \
+    > "$WORK/start.log" 2>&1 &
+  local pid=$!
+  until curl -fs "http://127.0.0.1:18072/actuator/health/readiness" >/dev/null 2>&1; do
+    kill -0 $pid 2>/dev/null || { cat "$WORK/start.log" >&2; exit 1; }
+    sleep 0.02
+  done
+  echo $(( ($(date +%s%N) - start) / 1000000 ))
+  kill $pid; wait $pid 2>/dev/null || true
+}
+median3() { local a b c; a=$("$@"); b=$("$@"); c=$("$@"); printf '%s\n%s\n%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p; }
+
+echo "Time to ready..." >&2
+JAR="$WORK/extracted/portal-gateway.jar"
+READY_UBER=$(median3 ready_ms java -jar target/portal-gateway.jar)
+READY_EXTRACTED=$(median3 ready_ms java -jar "$JAR")
+# A CDS archive from a training run that stops once the context is refreshed.
+java -XX:ArchiveClassesAtExit="$WORK/app.jsa" -Dspring.context.exit=onRefresh -jar "$JAR" "${GATEWAY_ARGS[@]}" \
+  --server.port=0 --management.server.port=0 > "$WORK/train-cds.log" 2>&1
+READY_CDS=$(median3 ready_ms java -XX:SharedArchiveFile="$WORK/app.jsa" -Xlog:cds=off -jar "$JAR")
+JAVA25=$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1 || true)
+READY_AOT="(no JDK 25)"
+if [ -n "$JAVA25" ]; then
+  "$JAVA25" -XX:AOTCacheOutput="$WORK/app.aot" -Dspring.context.exit=onRefresh -jar "$JAR" "${GATEWAY_ARGS[@]}" \
+    --server.port=0 --management.server.port=0 > "$WORK/train-aot.log" 2>&1
+  READY_AOT="$(median3 ready_ms "$JAVA25" -XX:AOTCache="$WORK/app.aot" -jar "$JAR") ms"
+fi
+
+start_gateway() { # <port> <management port> [jvm args...]
+  local port=$1 mport=$2; shift 2
+  java -Xmx256m "$@" -jar target/portal-gateway.jar --server.port="$port" --management.server.port="$mport" \
+    "${GATEWAY_ARGS[@]}" > "$WORK/gateway-$port.log" 2>&1 &
+  echo $!
+}
+GATEWAY_PID=$(start_gateway $GATEWAY_PORT 18082)
+NIO_PID=$(start_gateway $NIO_PORT 18092 -Dreactor.netty.native=false)
+java -Xmx256m -cp "$CP" bench/BareWebFlux.java $BARE_PORT "$WORK/icons.json" > "$WORK/bare.log" 2>&1 &
+for url in http://127.0.0.1:18082/actuator/health/readiness http://127.0.0.1:18092/actuator/health/readiness \
+    http://127.0.0.1:$BARE_PORT/v1/provider-icons; do
+  for _ in $(seq 1 1200); do curl -fs "$url" >/dev/null 2>&1 && break; sleep 0.05; done
+  curl -fs "$url" >/dev/null || { echo "Not up: $url; logs in $WORK" >&2; exit 1; }
+done
+AUTH=(-H "Authorization: Bearer $TOKEN")
+LINK_BODY='{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}'
+for port in $GATEWAY_PORT $NIO_PORT; do
+  curl -fs "${AUTH[@]}" "http://127.0.0.1:$port/v1/provider-icons" >/dev/null \
+    || { echo "The gateway on $port does not serve icons from the stub; see $WORK" >&2; exit 1; }
+  curl -fs -X POST "${AUTH[@]}" -H 'Content-Type: application/json' -d "$LINK_BODY" \
+    "http://127.0.0.1:$port/v1/portal-links" >/dev/null \
+    || { echo "The gateway on $port does not issue links from the stub; see $WORK" >&2; exit 1; }
+done
+# Which transport each gateway really uses (a silent fallback to NIO is the Boot 4 risk).
+transport() { jcmd "$1" Thread.print 2>/dev/null | grep -q 'reactor-http-epoll' && echo epoll || echo nio; }
+
+cat > "$WORK/link.lua" <<LUA
 wrk.method = "POST"
-wrk.body = '{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}'
+wrk.body = '$LINK_BODY'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
@@ -102,51 +157,72 @@ run() {
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     END { printf "%.0f %.2f %.2f\n", rps, ms(p50), ms(p99) }'
 }
-AUTH=(-H "Authorization: Bearer $TOKEN")
-LINK_BODY='{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}'
-# fixed <url> [hey args...]: links at a fixed 500 req/s (50 workers × 10/s); prints "p50_ms p99_ms"
+# fixed <url>: links at $RATE req/s for $ROUND s (after 10 s unrecorded); prints "p50 p99 p99.9 sent failed"
 fixed() {
-  local url=$1; shift
-  hey -z "${ROUND}s" -c 50 -q 10 -m POST -T application/json -d "$LINK_BODY" "$@" "$url" | awk '
-    /50%+ in/ { p50 = $3 * 1000 } /99%+ in/ { p99 = $3 * 1000 }
-    END { printf "%.2f %.2f\n", p50, p99 }'
+  java -Xmx256m -XX:+UseSerialGC -cp "$CP" bench/FixedRate.java "$1" "$RATE" "$ROUND" 10 "$LINK_BODY" \
+    "Authorization: Bearer $TOKEN" 2>/dev/null | tail -1
 }
-echo "Warming up the gateway's JIT for ${WARMUP} s..." >&2
-wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" >/dev/null
-wrk -t1 -c50 -d"$(( WARMUP / 3 + 1 ))s" "${AUTH[@]}" -s "$WORK/link.lua" "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >/dev/null
+for port in $GATEWAY_PORT $NIO_PORT; do
+  echo "Warming up the gateway on $port for $(( WARMUP + WARMUP / 2 )) s..." >&2
+  wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$port/v1/provider-icons" >/dev/null
+  wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "${AUTH[@]}" -s "$WORK/link.lua" "http://127.0.0.1:$port/v1/portal-links" >/dev/null
+done
+echo "Warming up bare WebFlux for $(( WARMUP / 2 )) s..." >&2
+wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "http://127.0.0.1:$BARE_PORT/v1/provider-icons" >/dev/null
 
-best() { sort -k1 -n -r | head -1; }
-: > "$WORK/nginx-icons"; : > "$WORK/gw-icons"; : > "$WORK/stub-links"; : > "$WORK/gw-links"
-: > "$WORK/stub-fixed"; : > "$WORK/gw-fixed"
+for f in nginx bare gw nio stub-links gw-links nio-links stub-fixed gw-fixed; do : > "$WORK/$f"; done
 for round in $(seq 1 "$ROUNDS"); do
   echo "Round $round of $ROUNDS..." >&2
-  run "http://127.0.0.1:$CEILING_PORT/v1/provider-icons" >> "$WORK/nginx-icons"
-  run "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/gw-icons"
+  run "http://127.0.0.1:$CEILING_PORT/v1/provider-icons" >> "$WORK/nginx"
+  run "http://127.0.0.1:$BARE_PORT/v1/provider-icons" >> "$WORK/bare"
+  run "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/gw"
+  run "http://127.0.0.1:$NIO_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/nio"
   run "http://127.0.0.1:$STUB_PORT/portal/generate_link" -s "$WORK/link.lua" >> "$WORK/stub-links"
   run "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" "${AUTH[@]}" -s "$WORK/link.lua" >> "$WORK/gw-links"
+  run "http://127.0.0.1:$NIO_PORT/v1/portal-links" "${AUTH[@]}" -s "$WORK/link.lua" >> "$WORK/nio-links"
   fixed "http://127.0.0.1:$STUB_PORT/portal/generate_link" >> "$WORK/stub-fixed"
-  fixed "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" "${AUTH[@]}" >> "$WORK/gw-fixed"
+  fixed "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >> "$WORK/gw-fixed"
 done
-rss_mb=$(( $(ps -o rss= -p $GATEWAY_PID) / 1024 ))
+rss_mb=$(( $(ps -o rss= -p "$GATEWAY_PID") / 1024 ))
+nio_rss_mb=$(( $(ps -o rss= -p "$NIO_PID") / 1024 ))
+GW_TRANSPORT=$(transport "$GATEWAY_PID")
+NIO_TRANSPORT=$(transport "$NIO_PID")
 
-read -r n_rps n_p50 n_p99 < <(best < "$WORK/nginx-icons")
-read -r g_rps g_p50 g_p99 < <(best < "$WORK/gw-icons")
-read -r s_rps s_p50 s_p99 < <(best < "$WORK/stub-links")
-read -r l_rps l_p50 l_p99 < <(best < "$WORK/gw-links")
-# Fixed rate: the round with the lowest p50 of each.
-read -r sf_p50 sf_p99 < <(sort -k1 -n < "$WORK/stub-fixed" | head -1)
-read -r gf_p50 gf_p99 < <(sort -k1 -n < "$WORK/gw-fixed" | head -1)
-printf '\n%-44s %10s %9s %9s\n' "what (wrk -t1 -c50, best of $ROUNDS × ${ROUND} s)" "req/s" "p50 ms" "p99 ms"
-printf '%-44s %10s %9s %9s\n' "icons, nginx directly (ceiling)" "$n_rps" "$n_p50" "$n_p99"
-printf '%-44s %10s %9s %9s\n' "icons, through the gateway (cached)" "$g_rps" "$g_p50" "$g_p99"
-printf '%-44s %10s\n' "  gateway / nginx" "$(awk -v a="$g_rps" -v b="$n_rps" 'BEGIN { printf "%.2f", a / b }')"
-printf '%-44s %10s %9s %9s\n' "links, stub directly" "$s_rps" "$s_p50" "$s_p99"
-printf '%-44s %10s %9s %9s\n' "links, through the gateway" "$l_rps" "$l_p50" "$l_p99"
-printf '%-44s %10s %9s %9s\n' "links at 500 req/s, stub directly (hey)" "(fixed)" "$sf_p50" "$sf_p99"
-printf '%-44s %10s %9s %9s\n' "links at 500 req/s, through the gateway" "(fixed)" "$gf_p50" "$gf_p99"
-printf '%-44s %10s %9s %9s\n' "  latency the gateway adds" "" \
-  "$(awk -v a="$gf_p50" -v b="$sf_p50" 'BEGIN { printf "%.2f", a - b }')" \
-  "$(awk -v a="$gf_p99" -v b="$sf_p99" 'BEGIN { printf "%.2f", a - b }')"
-printf '%-44s %10s\n' "gateway RSS after load (-Xmx256m)" "${rss_mb} MiB"
-printf '%-44s %10s\n' "gateway time to ready (java -jar)" "${ready_ms} ms"
-printf '%-44s %10s\n' "JIT warm-up before measuring" "${WARMUP} s"
+best() { sort -k1 -n -r "$WORK/$1" | head -1; }     # closed loop: the round with the most req/s
+lowest() { sort -k1 -n "$WORK/$1" | head -1; }      # fixed rate: the round with the lowest p50
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", a - b }'; }
+read -r n_rps n_p50 n_p99 < <(best nginx)
+read -r b_rps b_p50 b_p99 < <(best bare)
+read -r g_rps g_p50 g_p99 < <(best gw)
+read -r o_rps o_p50 o_p99 < <(best nio)
+read -r s_rps s_p50 s_p99 < <(best stub-links)
+read -r l_rps l_p50 l_p99 < <(best gw-links)
+read -r m_rps m_p50 m_p99 < <(best nio-links)
+read -r sf_p50 sf_p99 sf_p999 sf_n sf_err < <(lowest stub-fixed)
+read -r gf_p50 gf_p99 gf_p999 gf_n gf_err < <(lowest gw-fixed)
+row() { printf '%-52s %10s %9s %9s\n' "$@"; }
+printf '\n'
+row "what (wrk -t1 -c50, best of $ROUNDS x ${ROUND} s)" "req/s" "p50 ms" "p99 ms"
+row "icons, nginx directly (ceiling)" "$n_rps" "$n_p50" "$n_p99"
+row "icons, bare WebFlux RouterFunction, fixed bytes" "$b_rps" "$b_p50" "$b_p99"
+row "icons, through the gateway (cached, $GW_TRANSPORT)" "$g_rps" "$g_p50" "$g_p99"
+row "icons, through the gateway ($NIO_TRANSPORT)" "$o_rps" "$o_p50" "$o_p99"
+row "  gateway / nginx" "$(ratio "$g_rps" "$n_rps")" "" ""
+row "  gateway / bare WebFlux" "$(ratio "$g_rps" "$b_rps")" "" ""
+row "links, stub directly" "$s_rps" "$s_p50" "$s_p99"
+row "links, through the gateway ($GW_TRANSPORT)" "$l_rps" "$l_p50" "$l_p99"
+row "links, through the gateway ($NIO_TRANSPORT)" "$m_rps" "$m_p50" "$m_p99"
+printf '\n'
+row "links at $RATE req/s, open loop (best of $ROUNDS x ${ROUND} s)" "p50 ms" "p99 ms" "p99.9 ms"
+row "stub directly ($sf_n sent, $sf_err failed)" "$sf_p50" "$sf_p99" "$sf_p999"
+row "through the gateway ($gf_n sent, $gf_err failed)" "$gf_p50" "$gf_p99" "$gf_p999"
+row "  latency the gateway adds" "$(minus "$gf_p50" "$sf_p50")" "$(minus "$gf_p99" "$sf_p99")" \
+  "$(minus "$gf_p999" "$sf_p999")"
+printf '\n'
+row "gateway RSS after load, -Xmx256m ($GW_TRANSPORT / $NIO_TRANSPORT)" "$rss_mb / $nio_rss_mb MiB" "" ""
+row "time to ready, java -jar (uber-jar), median of 3" "$READY_UBER ms" "" ""
+row "time to ready, extracted jar" "$READY_EXTRACTED ms" "" ""
+row "time to ready, extracted + CDS archive (Java 17)" "$READY_CDS ms" "" ""
+row "time to ready, extracted + AOT cache (Java 25)" "$READY_AOT" "" ""
+row "JIT warm-up before measuring, per JVM" "${WARMUP} s" "" ""

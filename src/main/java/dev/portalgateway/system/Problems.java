@@ -6,6 +6,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
 
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
@@ -97,6 +98,12 @@ public class Problems {
 		}
 		if (failure instanceof PayloadTooLargeException || failure instanceof DataBufferLimitException) {
 			return new GatewayProblem(ProblemCode.PAYLOAD_TOO_LARGE, "The request body is too large.");
+		}
+		if (failure instanceof AbortedException) {
+			// The caller hung up while its body was being read (a client timeout, a load
+			// generator stopping): nobody receives this answer, and it is not our error.
+			return new GatewayProblem(ProblemCode.INVALID_REQUEST,
+					"The connection closed before the request body was received.");
 		}
 		if (failure instanceof ServerWebInputException || failure instanceof DecodingException) {
 			return new GatewayProblem(ProblemCode.INVALID_REQUEST, "The request could not be read.");

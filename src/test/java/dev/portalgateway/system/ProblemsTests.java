@@ -41,6 +41,12 @@ class ProblemsTests {
 	}
 
 	@Test
+	void aCallerHangingUpMidBodyIsNotAnInternalError() {
+		assertThat(this.problems.toProblem(new reactor.netty.channel.AbortedException("Connection has been closed"))
+			.code()).isEqualTo(ProblemCode.INVALID_REQUEST);
+	}
+
+	@Test
 	void keepsAGatewayProblemAsItIs() {
 		GatewayProblem original = new GatewayProblem(ProblemCode.RATE_LIMITED, "slow down");
 		assertThat(this.problems.toProblem(original)).isSameAs(original);
