@@ -29,7 +29,8 @@ GATEWAY_PORT=18081
 NIO_PORT=18091
 TOKEN=bench-caller-token-0001
 WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
+GATEWAY_PID=; NIO_PID=
+trap 'kill $(jobs -p) $GATEWAY_PID $NIO_PID 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
 
 need() {
   if ! command -v "$1" >/dev/null 2>&1; then
@@ -40,9 +41,15 @@ need() {
 need wrk wrk
 need nginx nginx-light
 
-echo "Building the jar..." >&2
-./mvnw -q -B -DskipTests package
-java -Djarmode=tools -jar target/portal-gateway.jar extract --destination "$WORK/extracted" >/dev/null
+# GATEWAY_JAR=path/to/portal-gateway.jar benchmarks that jar instead of building this checkout
+# (for before/after runs of two commits with the same script).
+GATEWAY_JAR=${GATEWAY_JAR:-}
+if [ -z "$GATEWAY_JAR" ]; then
+  echo "Building the jar..." >&2
+  ./mvnw -q -B -DskipTests package
+  GATEWAY_JAR=target/portal-gateway.jar
+fi
+java -Djarmode=tools -jar "$GATEWAY_JAR" extract --destination "$WORK/extracted" >/dev/null
 CP="$WORK/extracted/lib/*"
 
 # A 2.7 KB icon list, as in the README's machine facts.
@@ -102,7 +109,7 @@ median3() { local a b c; a=$("$@"); b=$("$@"); c=$("$@"); printf '%s\n%s\n%s\n' 
 
 echo "Time to ready..." >&2
 JAR="$WORK/extracted/portal-gateway.jar"
-READY_UBER=$(median3 ready_ms java -jar target/portal-gateway.jar)
+READY_UBER=$(median3 ready_ms java -jar "$GATEWAY_JAR")
 READY_EXTRACTED=$(median3 ready_ms java -jar "$JAR")
 # A CDS archive from a training run that stops once the context is refreshed.
 java -XX:ArchiveClassesAtExit="$WORK/app.jsa" -Dspring.context.exit=onRefresh -jar "$JAR" "${GATEWAY_ARGS[@]}" \
@@ -118,7 +125,7 @@ fi
 
 start_gateway() { # <port> <management port> [jvm args...]
   local port=$1 mport=$2; shift 2
-  java -Xmx256m "$@" -jar target/portal-gateway.jar --server.port="$port" --management.server.port="$mport" \
+  java -Xmx256m "$@" -jar "$GATEWAY_JAR" --server.port="$port" --management.server.port="$mport" \
     "${GATEWAY_ARGS[@]}" > "$WORK/gateway-$port.log" 2>&1 &
   echo $!
 }

@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,6 +52,43 @@ final class DockerfileRules {
 			}
 		}
 		return layers;
+	}
+
+	/**
+	 * The runtime stage's CDS training run: its environment assignments and its command,
+	 * as written after {@code RUN}.
+	 */
+	static Command trainingRun() {
+		for (String instruction : instructions()) {
+			if (instruction.startsWith("RUN ") && instruction.contains("-XX:ArchiveClassesAtExit=")) {
+				Map<String, String> environment = new LinkedHashMap<>();
+				List<String> words = new ArrayList<>(List.of(instruction.substring(4).strip().split(" ")));
+				while (!words.isEmpty() && words.get(0).matches("[A-Z_]+=\\S*")) {
+					String[] assignment = words.remove(0).split("=", 2);
+					environment.put(assignment[0], assignment[1]);
+				}
+				return new Command(environment, words);
+			}
+		}
+		throw new IllegalStateException("No CDS training run in the Dockerfile");
+	}
+
+	/** The exec-form {@code ENTRYPOINT}, as a command line. */
+	static List<String> entrypoint() {
+		for (String instruction : instructions()) {
+			if (instruction.startsWith("ENTRYPOINT [")) {
+				List<String> words = new ArrayList<>();
+				Matcher matcher = Pattern.compile("\"([^\"]*)\"").matcher(instruction);
+				while (matcher.find()) {
+					words.add(matcher.group(1));
+				}
+				return words;
+			}
+		}
+		throw new IllegalStateException("No exec-form ENTRYPOINT in the Dockerfile");
+	}
+
+	record Command(Map<String, String> environment, List<String> arguments) {
 	}
 
 	/** The {@code extract} arguments the build stage uses, after {@code -jar <jar>}. */

@@ -23,7 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What the image does, without Docker: extract the packaged jar with the Dockerfile's own
  * command, lay the layers on top of each other in the Dockerfile's order (as its COPYs
- * do), and start the app from that layout with the image's entry point until it is ready.
+ * do), run the Dockerfile's CDS training run there, and start the app from that layout
+ * with the image's entry point (plus {@code -Xshare:on}, so an unusable archive fails the
+ * test) until it is ready.
  */
 class LayeredJarIT {
 
@@ -45,12 +47,31 @@ class LayeredJarIT {
 			assertThat(extracted.resolve(layer)).isDirectory();
 			copyInto(extracted.resolve(layer), app);
 		}
+		// The Dockerfile's CDS training run, in the image's working directory.
+		DockerfileRules.Command training = DockerfileRules.trainingRun();
+		List<String> trainingCommand = new ArrayList<>(training.arguments());
+		assertThat(trainingCommand.get(0)).isEqualTo("java");
+		trainingCommand.set(0, java);
+		ProcessBuilder train = new ProcessBuilder(trainingCommand).directory(app.toFile())
+			.redirectErrorStream(true)
+			.redirectOutput(work.resolve("training.log").toFile());
+		train.environment().putAll(training.environment());
+		Process trainingRun = train.start();
+		assertThat(trainingRun.waitFor(120, TimeUnit.SECONDS)).isTrue();
+		assertThat(trainingRun.exitValue()).as(Files.readString(work.resolve("training.log"))).isZero();
+		assertThat(app.resolve("app.jsa")).isNotEmptyFile();
+		// The image's entry point, with -Xshare:on: the JVM refuses to start unless it
+		// can
+		// use the archive.
 		int port = freePort();
 		int managementPort = freePort();
-		ProcessBuilder launch = new ProcessBuilder(java, "-XX:MaxRAMPercentage=75",
-				"org.springframework.boot.loader.launch.JarLauncher", "--server.port=" + port,
-				"--management.server.port=" + managementPort, "--gateway.workos.base-url=http://127.0.0.1:9")
-			.directory(app.toFile())
+		List<String> command = new ArrayList<>(DockerfileRules.entrypoint());
+		assertThat(command.get(0)).isEqualTo("java");
+		command.set(0, java);
+		command.add(1, "-Xshare:on");
+		command.addAll(List.of("--server.port=" + port, "--management.server.port=" + managementPort,
+				"--gateway.workos.base-url=http://127.0.0.1:9"));
+		ProcessBuilder launch = new ProcessBuilder(command).directory(app.toFile())
 			.redirectErrorStream(true)
 			.redirectOutput(work.resolve("gateway.log").toFile());
 		launch.environment().put("WORKOS_API_KEY", "sk_test_layeredjar0000");
