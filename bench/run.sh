@@ -108,7 +108,7 @@ ready_ms() {
 median3() { local a b c; a=$("$@"); b=$("$@"); c=$("$@"); printf '%s\n%s\n%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p; }
 
 echo "Time to ready..." >&2
-JAR="$WORK/extracted/portal-gateway.jar"
+JAR="$WORK/extracted/$(basename "$GATEWAY_JAR")"
 READY_UBER=$(median3 ready_ms java -jar "$GATEWAY_JAR")
 READY_EXTRACTED=$(median3 ready_ms java -jar "$JAR")
 # A CDS archive from a training run that stops once the context is refreshed.

@@ -52,9 +52,10 @@ public class RequestIds implements WebFilter {
 	 * <p>
 	 * Why not Reactor's automatic context propagation
 	 * ({@code spring.reactor.context-propagation=auto})? It restores thread locals around
-	 * every operator of every request; measured here it cost about two thirds of the
-	 * gateway's throughput (see {@code bench/RESULTS.md}). Request-scoped log lines are
-	 * few, so they set the MDC themselves.
+	 * every operator of every request; measured here, together with the tracing scopes it
+	 * carried, it cost about a third of the cached-icon throughput and almost half of the
+	 * link throughput (see {@code bench/RESULTS.md}). Request-scoped log lines are few,
+	 * so they set the MDC themselves.
 	 * @param requestId the id, or null to log without one
 	 * @param logging what logs
 	 * @param <T> what {@code logging} returns
