@@ -5,8 +5,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
+import java.util.List;
+
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 
 /**
  * Recorded WorkOS payloads under {@code src/test/resources/workos/}, shaped like WorkOS's
@@ -20,12 +28,26 @@ public final class WorkOsFixtures {
 	 */
 	public static final String RECORDED_LINK = "https://setup.workos.com/?token=Z1uX3RbwcIl5fIGJJJCXXisdIAtopSecretLinkToken";
 
+	private static final String LINK_PATH = "/portal/generate_link";
+
 	private WorkOsFixtures() {
 	}
 
 	/** WireMock playing WorkOS on a free port, for {@code @RegisterExtension}. */
 	public static WireMockExtension workOs() {
 		return WireMockExtension.newInstance().options(WireMockConfiguration.wireMockConfig().dynamicPort()).build();
+	}
+
+	/**
+	 * Makes WorkOS answer every {@code POST /portal/generate_link} with {@code response}.
+	 */
+	public static void stubLinks(WireMockExtension workOs, ResponseDefinitionBuilder response) {
+		workOs.stubFor(post(LINK_PATH).willReturn(response));
+	}
+
+	/** The link requests WorkOS received, oldest first. */
+	public static List<LoggedRequest> linkRequests(WireMockExtension workOs) {
+		return workOs.findAll(postRequestedFor(urlEqualTo(LINK_PATH)));
 	}
 
 	public static String read(String name) {

@@ -35,9 +35,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -197,11 +194,11 @@ class WorkOsSdkCompatibilityTests {
 	}
 
 	private static void stub(ResponseDefinitionBuilder response) {
-		workOs.stubFor(post("/portal/generate_link").willReturn(response));
+		WorkOsFixtures.stubLinks(workOs, response);
 	}
 
 	private static List<LoggedRequest> upstream() {
-		return workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link")));
+		return WorkOsFixtures.linkRequests(workOs);
 	}
 
 	private static LoggedRequest single() {

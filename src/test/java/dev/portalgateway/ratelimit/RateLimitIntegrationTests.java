@@ -28,8 +28,6 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -91,7 +89,7 @@ class RateLimitIntegrationTests {
 				.contains("0");
 		}).expectComplete().verify(Duration.ofSeconds(60));
 		connections.dispose();
-		assertThat(workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link")))).hasSize(100);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(100);
 		String metrics = TestCallers.scrape(this.managementPort);
 		assertThat(metrics)
 			.contains("gateway_ratelimit_rejected_total{operation=\"portal_links\",reason=\"quota\"} 50.0")

@@ -22,8 +22,6 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -70,7 +68,7 @@ class ResilienceIntegrationTests {
 				.withHeader("Content-Type", "application/json")
 				.withBody(WorkOsFixtures.read("generate_link-201.json"))));
 		TestCallers.requestLink(this.client).expectStatus().isCreated();
-		assertThat(workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link")))).hasSize(2);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(2);
 		assertThat(TestCallers.scrape(this.managementPort))
 			.contains("workos_client_retries_total{cause=\"503\",operation=\"portal_links\"} 1.0")
 			.containsPattern(
@@ -102,9 +100,7 @@ class ResilienceIntegrationTests {
 			.expectBody()
 			.jsonPath("$.code")
 			.isEqualTo("rate_limited");
-		assertThat(workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link"))))
-			.as("the second request never reached WorkOS")
-			.hasSize(1);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).as("the second request never reached WorkOS").hasSize(1);
 		assertThat(TestCallers.scrape(this.managementPort)).contains("gateway_ratelimit_cooldown_active 1.0")
 			.contains("gateway_ratelimit_rejected_total{operation=\"portal_links\",reason=\"cooldown\"} 1.0")
 			.containsPattern(

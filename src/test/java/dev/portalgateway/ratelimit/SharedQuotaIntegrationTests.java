@@ -33,9 +33,6 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -215,11 +212,11 @@ class SharedQuotaIntegrationTests {
 	}
 
 	private static void stub(ResponseDefinitionBuilder response) {
-		workOs.stubFor(post("/portal/generate_link").willReturn(response));
+		WorkOsFixtures.stubLinks(workOs, response);
 	}
 
 	private static List<LoggedRequest> upstream() {
-		return workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link")));
+		return WorkOsFixtures.linkRequests(workOs);
 	}
 
 	private static int busiest(List<Long> times, long window) {

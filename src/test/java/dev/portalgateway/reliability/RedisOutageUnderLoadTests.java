@@ -31,8 +31,6 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -103,7 +101,7 @@ class RedisOutageUnderLoadTests {
 		long seconds = Math.max(1, Duration.ofNanos(System.nanoTime() - start).toSeconds());
 		connections.dispose();
 		Tally tally = new Tally(answers.size(), answers);
-		int upstream = workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link"))).size();
+		int upstream = WorkOsFixtures.linkRequests(workOs).size();
 		System.out.println(tally.line("redis outage under load", upstream));
 		assertThat(tally.answers()).hasSize(600);
 		assertThat(tally.count(500, 599) + tally.status(0)).isZero();

@@ -32,9 +32,6 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -237,11 +234,11 @@ class ReliabilityTests {
 	}
 
 	private static void stubLinks(ResponseDefinitionBuilder response) {
-		workOs.stubFor(post("/portal/generate_link").willReturn(response));
+		WorkOsFixtures.stubLinks(workOs, response);
 	}
 
 	private static List<LoggedRequest> upstream() {
-		return workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link")));
+		return WorkOsFixtures.linkRequests(workOs);
 	}
 
 }

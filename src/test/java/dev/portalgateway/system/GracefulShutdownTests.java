@@ -28,8 +28,6 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -74,7 +72,7 @@ class GracefulShutdownTests {
 			.toFuture();
 		StepVerifier
 			.create(Flux.interval(Duration.ofMillis(10))
-				.filter((tick) -> !workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link"))).isEmpty())
+				.filter((tick) -> !WorkOsFixtures.linkRequests(workOs).isEmpty())
 				.next())
 			.expectNextCount(1)
 			.expectComplete()

@@ -18,8 +18,6 @@ import reactor.test.StepVerifier;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -143,7 +141,7 @@ class WorkOsClientRetryTests {
 	}
 
 	private static List<LoggedRequest> requests() {
-		return workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link")));
+		return WorkOsFixtures.linkRequests(workOs);
 	}
 
 }

@@ -93,7 +93,7 @@ class WorkOsClientTests {
 			.expectNextCount(2)
 			.expectComplete()
 			.verify(TIMEOUT);
-		List<String> keys = workOs.findAll(postRequestedFor(urlEqualTo("/portal/generate_link")))
+		List<String> keys = WorkOsFixtures.linkRequests(workOs)
 			.stream()
 			.map((request) -> request.getHeader("Idempotency-Key"))
 			.toList();
