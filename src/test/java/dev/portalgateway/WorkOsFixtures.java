@@ -12,6 +12,8 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -43,6 +45,15 @@ public final class WorkOsFixtures {
 	 */
 	public static void stubLinks(WireMockExtension workOs, ResponseDefinitionBuilder response) {
 		workOs.stubFor(post(LINK_PATH).willReturn(response));
+	}
+
+	/**
+	 * Makes WorkOS answer {@code GET /portal/provider_icons} with the recorded icon list.
+	 */
+	public static void stubIcons(WireMockExtension workOs) {
+		workOs.stubFor(get("/portal/provider_icons").willReturn(aResponse().withStatus(200)
+			.withHeader("Content-Type", "application/json")
+			.withBody(read("provider_icons-200.json"))));
 	}
 
 	/** The link requests WorkOS received, oldest first. */

@@ -21,10 +21,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
  * Writes one line per link request to the {@code audit} logger, whatever its outcome:
- * caller, organization, intent, outcome, status, WorkOS request id, latency, request id
- * and, when the caller sent a well-formed W3C {@code traceparent}, its trace id (so the
- * line can be found from the caller's trace). Request id and trace id are also MDC fields
- * of structured logs.
+ * caller (and the subject of its JWT, if it sent one), organization, intent, outcome,
+ * status, WorkOS request id, latency, request id and, when the caller sent a well-formed
+ * W3C {@code traceparent}, its trace id (so the line can be found from the caller's
+ * trace). Request id and trace id are also MDC fields of structured logs.
  * <p>
  * Only validated values are written (organization ids and intents after validation,
  * caller names from configuration), so a hostile request cannot forge audit lines. Never
@@ -44,6 +44,8 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 		.compile("[0-9a-f]{2}-(?!0{32})([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?");
 
 	private static final String TRACE_ID = "trace_id";
+
+	private static final Pattern SAFE_SUBJECT = Pattern.compile("[A-Za-z0-9:._@/+-]{1,255}");
 
 	@Override
 	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
@@ -78,13 +80,19 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 		Object upstream = request.attribute(UPSTREAM)
 			.orElse((problem != null && problem.upstreamRequestId() != null) ? problem.upstreamRequestId() : "-");
 		String caller = CallerAuthentication.findCaller(request).map(Caller::name).orElse("-");
+		// A JWT's subject is checked against policies, but one no policy names (403) is
+		// only signed, not configured: written only if it looks like a subject.
+		String jwtSubject = CallerAuthentication.findSubject(request)
+			.map((sub) -> SAFE_SUBJECT.matcher(sub).matches() ? sub : "(unprintable)")
+			.map((sub) -> " subject=" + sub)
+			.orElse("");
 		String subject = request.attribute(SUBJECT).map(Object::toString).orElse("- intent=-");
 		long latencyMs = (System.nanoTime() - start) / 1_000_000;
 		String requestId = RequestIds.of(request);
 		String traceId = traceId(request);
-		String line = "portal_link caller=" + caller + " organization=" + subject + " outcome=" + outcome + " status="
-				+ status + " upstream_request_id=" + upstream + " latency_ms=" + latencyMs + " request_id=" + requestId
-				+ ((traceId != null) ? " trace_id=" + traceId : "");
+		String line = "portal_link caller=" + caller + jwtSubject + " organization=" + subject + " outcome=" + outcome
+				+ " status=" + status + " upstream_request_id=" + upstream + " latency_ms=" + latencyMs + " request_id="
+				+ requestId + ((traceId != null) ? " trace_id=" + traceId : "");
 		RequestIds.inMdc(requestId, () -> {
 			if (traceId == null) {
 				audit.info(line);

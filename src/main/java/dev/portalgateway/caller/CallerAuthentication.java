@@ -1,13 +1,20 @@
 package dev.portalgateway.caller;
 
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
+import dev.portalgateway.caller.JwtVerifier.Rejected;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpHeaders;
-import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.HandlerFilterFunction;
 import org.springframework.web.reactive.function.server.HandlerFunction;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -15,49 +22,126 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
  * Authenticates the caller from {@code Authorization: Bearer <token>} (RFC 6750) and puts
- * the {@link Caller} on the request; anything else is a 401 with a
- * {@code WWW-Authenticate} header.
+ * the {@link Caller} on the request.
+ * <ul>
+ * <li>A token shaped like a JWT (three base64url parts, the first a JSON header) is
+ * verified as one ({@link JwtVerifier}) and its subject looked up in the policies; it is
+ * never compared with static token hashes. With JWT verification off it is refused.</li>
+ * <li>Any other token is a static token, found by its hash ({@link CallerAuthenticator}).
+ * </li>
+ * </ul>
+ * Failures: 401 with {@code WWW-Authenticate} (and {@code error="invalid_token"} when a
+ * token was sent), the same body whatever the reason; 403 {@code caller_not_allowed} for
+ * a valid JWT no policy names; 503 {@code auth_unavailable} when the issuer's keys cannot
+ * be had. Each is counted in {@code gateway.auth.failures{reason}}.
  */
-@Component
 public class CallerAuthentication implements HandlerFilterFunction<ServerResponse, ServerResponse> {
 
 	private static final String ATTRIBUTE = Caller.class.getName();
 
+	private static final String SUBJECT = CallerAuthentication.class.getName() + ".subject";
+
 	private static final String REALM = "Bearer realm=\"portal-gateway\"";
 
 	/** RFC 6750 b64token, bounded so a huge header costs nothing to reject. */
-	private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]{1,512}=*");
+	private static final Pattern STATIC_TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]{1,512}=*");
 
-	private final CallerAuthenticator authenticator;
+	/**
+	 * A JWS in compact form whose header starts with <code>{"</code> ({@code eyJ}).
+	 * Service-account tokens are 1-2 KB; 8 KB is more than any header Netty accepts.
+	 */
+	private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
 
-	CallerAuthentication(CallerAuthenticator authenticator) {
-		this.authenticator = authenticator;
+	private static final int MAX_JWT_LENGTH = 8192;
+
+	/** When to come back after the issuer's keys could not be had. */
+	private static final Duration KEYS_RETRY_AFTER = Duration.ofSeconds(5);
+
+	private final CallerAuthenticator callers;
+
+	private final @Nullable JwtVerifier jwt;
+
+	private final Map<Rejection, Counter> failures = new EnumMap<>(Rejection.class);
+
+	CallerAuthentication(CallerAuthenticator callers, @Nullable JwtVerifier jwt, MeterRegistry meters) {
+		this.callers = callers;
+		this.jwt = jwt;
+		for (Rejection reason : Rejection.values()) {
+			this.failures.put(reason,
+					Counter.builder("gateway.auth.failures")
+						.description("Requests turned away before reaching a handler, by reason")
+						.tag("reason", reason.tag())
+						.register(meters));
+		}
 	}
 
 	@Override
 	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
-		String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
-		if (authorization == null) {
-			return Mono.error(new GatewayProblem(ProblemCode.UNAUTHORIZED,
-					"Send the caller token as 'Authorization: Bearer <token>'.")
-				.withHeader(HttpHeaders.WWW_AUTHENTICATE, REALM));
-		}
-		String token = bearerToken(authorization);
-		Caller caller = (token != null) ? this.authenticator.authenticate(token).orElse(null) : null;
-		if (caller == null) {
-			return Mono.error(new GatewayProblem(ProblemCode.UNAUTHORIZED, "The bearer token is not valid.")
-				.withHeader(HttpHeaders.WWW_AUTHENTICATE, REALM + ", error=\"invalid_token\""));
-		}
-		request.attributes().put(ATTRIBUTE, caller);
-		return next.handle(request);
+		return authenticate(request).flatMap((caller) -> {
+			request.attributes().put(ATTRIBUTE, caller);
+			return next.handle(request);
+		});
 	}
 
-	private static String bearerToken(String authorization) {
+	private Mono<Caller> authenticate(ServerRequest request) {
+		String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
+		if (authorization == null) {
+			return reject(Rejection.MISSING_TOKEN);
+		}
+		String token = bearerToken(authorization);
+		if (token == null) {
+			return reject(Rejection.MALFORMED_TOKEN);
+		}
+		if (token.length() <= MAX_JWT_LENGTH && JWT.matcher(token).matches()) {
+			return fromJwt(request, token);
+		}
+		if (!STATIC_TOKEN.matcher(token).matches()) {
+			return reject(Rejection.MALFORMED_TOKEN);
+		}
+		return this.callers.authenticate(token).map(Mono::just).orElseGet(() -> reject(Rejection.UNKNOWN_TOKEN));
+	}
+
+	private Mono<Caller> fromJwt(ServerRequest request, String token) {
+		JwtVerifier verifier = this.jwt;
+		if (verifier == null) {
+			return reject(Rejection.JWT_NOT_ENABLED);
+		}
+		return verifier.subjectOf(token)
+			.onErrorResume(Rejected.class, (rejected) -> reject(rejected.reason()))
+			.flatMap((subject) -> {
+				request.attributes().put(SUBJECT, subject);
+				return this.callers.bySubject(subject).map(Mono::just).orElseGet(() -> reject(Rejection.NO_POLICY));
+			});
+	}
+
+	private <T> Mono<T> reject(Rejection reason) {
+		this.failures.get(reason).increment();
+		return Mono.error(problem(reason));
+	}
+
+	private static GatewayProblem problem(Rejection reason) {
+		return switch (reason) {
+			case MISSING_TOKEN -> new GatewayProblem(ProblemCode.UNAUTHORIZED,
+					"Send the caller token as 'Authorization: Bearer <token>'.")
+				.withHeader(HttpHeaders.WWW_AUTHENTICATE, REALM);
+			case NO_POLICY -> new GatewayProblem(ProblemCode.CALLER_NOT_ALLOWED,
+					"The token is valid, but no caller policy names its subject.");
+			case KEYS_UNAVAILABLE -> new GatewayProblem(ProblemCode.AUTH_UNAVAILABLE,
+					"The gateway cannot verify caller tokens right now; retry after the Retry-After delay.")
+				.withRetryAfter(KEYS_RETRY_AFTER);
+			// Why a token is refused stays in the metrics: the body and header say only
+			// that it is.
+			default -> new GatewayProblem(ProblemCode.UNAUTHORIZED, "The bearer token is not valid.")
+				.withHeader(HttpHeaders.WWW_AUTHENTICATE, REALM + ", error=\"invalid_token\"");
+		};
+	}
+
+	private static @Nullable String bearerToken(String authorization) {
 		if (authorization.length() < 8 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
 			return null;
 		}
 		String token = authorization.substring(7).strip();
-		return TOKEN.matcher(token).matches() ? token : null;
+		return token.isEmpty() ? null : token;
 	}
 
 	/** The authenticated caller; only on routes behind this filter. */
@@ -67,8 +151,13 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 			.orElseThrow(() -> new IllegalStateException("Route is not behind CallerAuthentication"));
 	}
 
-	static java.util.Optional<Caller> findCaller(ServerRequest request) {
+	static Optional<Caller> findCaller(ServerRequest request) {
 		return request.attribute(ATTRIBUTE).map(Caller.class::cast);
+	}
+
+	/** The subject of the caller's verified JWT, if it sent one. */
+	static Optional<String> findSubject(ServerRequest request) {
+		return request.attribute(SUBJECT).map(Object::toString);
 	}
 
 }

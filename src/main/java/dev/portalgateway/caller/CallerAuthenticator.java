@@ -1,8 +1,12 @@
 package dev.portalgateway.caller;
 
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.portalgateway.system.Sha256;
@@ -12,8 +16,9 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Finds the caller a bearer token belongs to, by comparing the token's SHA-256 with each
- * configured hash in constant time. Tokens are never stored, only their hashes.
+ * Finds the caller a static bearer token belongs to, by comparing the token's SHA-256
+ * with each configured hash in constant time (tokens are never stored, only their
+ * hashes), and the caller a verified JWT subject belongs to.
  */
 @Component
 class CallerAuthenticator {
@@ -22,13 +27,23 @@ class CallerAuthenticator {
 
 	private final List<Entry> entries;
 
+	private final Map<String, Caller> bySubject;
+
 	CallerAuthenticator(CallerProperties properties) {
-		this.entries = properties.callers()
-			.stream()
-			.map((policy) -> new Entry(HexFormat.of().parseHex(policy.tokenSha256().toLowerCase()),
-					new Caller(policy.name(), policy.intents(), policy.returnUrlHosts())))
-			.toList();
-		if (this.entries.isEmpty()) {
+		List<Entry> entries = new ArrayList<>();
+		Map<String, Caller> bySubject = new HashMap<>();
+		for (CallerProperties.Policy policy : properties.callers()) {
+			Caller caller = new Caller(policy.name(), policy.intents(), policy.returnUrlHosts());
+			if (policy.tokenSha256() != null) {
+				entries.add(new Entry(HexFormat.of().parseHex(policy.tokenSha256().toLowerCase(Locale.ROOT)), caller));
+			}
+			if (policy.subject() != null) {
+				bySubject.put(policy.subject(), caller);
+			}
+		}
+		this.entries = List.copyOf(entries);
+		this.bySubject = Map.copyOf(bySubject);
+		if (properties.callers().isEmpty()) {
 			logger.warn("No callers are configured (gateway.callers): every request will be answered 401");
 		}
 	}
@@ -44,6 +59,11 @@ class CallerAuthenticator {
 			}
 		}
 		return Optional.ofNullable(found);
+	}
+
+	/** The caller whose policy names this (verified) JWT subject. */
+	Optional<Caller> bySubject(String subject) {
+		return Optional.ofNullable(this.bySubject.get(subject));
 	}
 
 	private record Entry(byte[] tokenSha256, Caller caller) {

@@ -2,6 +2,7 @@ package dev.portalgateway.caller;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 import dev.portalgateway.workos.Intent;
@@ -9,41 +10,60 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * The callers the gateway knows and what each may do, under {@code gateway.callers[i]}.
+ * The callers the gateway knows, what each may do, and how they prove who they are:
+ * {@code gateway.callers[i]} and {@code gateway.auth.jwt}. One record, so the rules that
+ * span both (a policy naming a {@code subject} needs JWT verification) fail at startup.
  *
  * @param callers one entry per calling service
+ * @param auth how callers authenticate besides static tokens
  */
 @Validated
 @ConfigurationProperties("gateway")
-public record CallerProperties(@DefaultValue @Valid List<Policy> callers) {
+public record CallerProperties(@DefaultValue @Valid List<Policy> callers, @DefaultValue @Valid Auth auth) {
 
 	public CallerProperties {
 		Set<String> names = new HashSet<>();
 		Set<String> hashes = new HashSet<>();
+		Set<String> subjects = new HashSet<>();
 		for (int i = 0; i < callers.size(); i++) {
 			Policy policy = callers.get(i);
+			String prefix = "gateway.callers[" + i + "]";
 			if (policy.name() != null && !names.add(policy.name())) {
-				throw new IllegalArgumentException("gateway.callers[" + i + "].name repeats an earlier caller's name");
+				throw new IllegalArgumentException(prefix + ".name repeats an earlier caller's name");
 			}
-			if (policy.tokenSha256() != null && !hashes.add(policy.tokenSha256().toLowerCase(java.util.Locale.ROOT))) {
+			if (policy.tokenSha256() == null && policy.subject() == null) {
+				throw new IllegalArgumentException(prefix + " needs token-sha256 (a static token) or subject (a JWT)");
+			}
+			if (policy.tokenSha256() != null && !hashes.add(policy.tokenSha256().toLowerCase(Locale.ROOT))) {
+				throw new IllegalArgumentException(prefix + ".token-sha256 repeats an earlier caller's token hash");
+			}
+			if (policy.subject() != null && !subjects.add(policy.subject())) {
+				throw new IllegalArgumentException(prefix + ".subject repeats an earlier caller's subject");
+			}
+			if (policy.subject() != null && !auth.jwt().enabled()) {
 				throw new IllegalArgumentException(
-						"gateway.callers[" + i + "].token-sha256 repeats an earlier caller's token hash");
+						prefix + ".subject needs JWT verification: set gateway.auth.jwt.issuer and jwks-uri");
 			}
 		}
 	}
 
 	/**
-	 * One calling service.
+	 * One calling service. It authenticates with a static token (its hash is here), with
+	 * a JWT whose {@code sub} is {@code subject}, or either (while it moves from one to
+	 * the other).
 	 *
 	 * @param name a short name for audit lines and metrics, e.g. {@code billing-api}
-	 * @param tokenSha256 hex SHA-256 of the caller's bearer token (never the token
+	 * @param tokenSha256 hex SHA-256 of the caller's static bearer token (never the token
 	 * itself)
+	 * @param subject the {@code sub} of the caller's JWT, e.g.
+	 * {@code system:serviceaccount:billing:billing-api}
 	 * @param intents the intents this caller may request
 	 * @param returnUrlHosts hosts the caller may use in return/success URLs: exact, or
 	 * {@code *.example.com} for any subdomain of example.com
@@ -51,12 +71,22 @@ public record CallerProperties(@DefaultValue @Valid List<Policy> callers) {
 	public record Policy(
 			@NotNull @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}",
 					message = "must be 1-63 letters, digits, '.', '_' or '-'") String name,
-			@NotNull @Pattern(regexp = "[0-9a-fA-F]{64}",
+			@Nullable @Pattern(regexp = "[0-9a-fA-F]{64}",
 					message = "must be the 64 hex characters of the token's SHA-256") String tokenSha256,
+			@Nullable @Pattern(regexp = "[\\x21-\\x7E]{1,255}",
+					message = "must be 1-255 printable ASCII characters without spaces") String subject,
 			@NotEmpty Set<Intent> intents,
 			@DefaultValue List<@Pattern(
 					regexp = "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*",
 					message = "must be a host name, or *. followed by a host name") String> returnUrlHosts) {
+	}
+
+	/**
+	 * How callers may authenticate besides static tokens.
+	 *
+	 * @param jwt verification of JWTs such as Kubernetes service-account tokens
+	 */
+	public record Auth(@DefaultValue JwtProperties jwt) {
 	}
 
 }

@@ -16,6 +16,8 @@ public enum ProblemCode {
 
 	UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "Unauthorized"),
 
+	CALLER_NOT_ALLOWED(HttpStatus.FORBIDDEN, "Caller not allowed"),
+
 	INTENT_NOT_ALLOWED(HttpStatus.FORBIDDEN, "Intent not allowed"),
 
 	RETURN_URL_NOT_ALLOWED(HttpStatus.FORBIDDEN, "Return URL not allowed"),
@@ -45,6 +47,8 @@ public enum ProblemCode {
 	ICON_NOT_FOUND(HttpStatus.NOT_FOUND, "Icon not found"),
 
 	UPSTREAM_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "WorkOS unavailable"),
+
+	AUTH_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Caller verification unavailable"),
 
 	UPSTREAM_TIMEOUT(HttpStatus.GATEWAY_TIMEOUT, "WorkOS timeout"),
 

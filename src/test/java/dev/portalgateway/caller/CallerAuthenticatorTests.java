@@ -1,5 +1,6 @@
 package dev.portalgateway.caller;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -13,10 +14,11 @@ class CallerAuthenticatorTests {
 
 	@Test
 	void findsTheCallerWhoseHashMatches() {
-		CallerAuthenticator authenticator = new CallerAuthenticator(new CallerProperties(List.of(
-				new CallerProperties.Policy("billing", Sha256.hex("billing-token"), Set.of(Intent.SSO), List.of()),
-				new CallerProperties.Policy("hr", Sha256.hex("hr-token").toUpperCase(), Set.of(Intent.DSYNC),
-						List.of()))));
+		CallerAuthenticator authenticator = new CallerAuthenticator(properties(
+				new CallerProperties.Policy("billing", Sha256.hex("billing-token"), null, Set.of(Intent.SSO),
+						List.of()),
+				new CallerProperties.Policy("hr", Sha256.hex("hr-token").toUpperCase(), null, Set.of(Intent.DSYNC),
+						List.of())));
 		assertThat(authenticator.authenticate("billing-token")).map(Caller::name).contains("billing");
 		assertThat(authenticator.authenticate("hr-token")).map(Caller::name).contains("hr");
 		assertThat(authenticator.authenticate("billing-token ")).isEmpty();
@@ -24,9 +26,38 @@ class CallerAuthenticatorTests {
 	}
 
 	@Test
+	void findsTheCallerWhosePolicyNamesTheSubject() {
+		CallerAuthenticator authenticator = new CallerAuthenticator(
+				new CallerProperties(
+						List.of(new CallerProperties.Policy("billing", null,
+								"system:serviceaccount:billing:billing-api", Set.of(Intent.SSO), List.of()),
+								new CallerProperties.Policy("hr", Sha256.hex("hr-token"),
+										"system:serviceaccount:hr:hr-api", Set.of(Intent.DSYNC), List.of())),
+						new CallerProperties.Auth(jwt("https://issuer.example"))));
+		assertThat(authenticator.bySubject("system:serviceaccount:billing:billing-api")).map(Caller::name)
+			.contains("billing");
+		assertThat(authenticator.bySubject("system:serviceaccount:hr:hr-api")).map(Caller::name).contains("hr");
+		assertThat(authenticator.authenticate("hr-token")).map(Caller::name).contains("hr");
+		assertThat(authenticator.bySubject("system:serviceaccount:billing:other")).isEmpty();
+		assertThat(authenticator.bySubject("System:serviceaccount:billing:billing-api")).isEmpty();
+	}
+
+	@Test
 	void rejectsEveryoneWhenNoCallersAreConfigured() {
-		CallerAuthenticator authenticator = new CallerAuthenticator(new CallerProperties(List.of()));
+		CallerAuthenticator authenticator = new CallerAuthenticator(properties());
 		assertThat(authenticator.authenticate("anything")).isEmpty();
+		assertThat(authenticator.bySubject("anything")).isEmpty();
+	}
+
+	static CallerProperties properties(CallerProperties.Policy... policies) {
+		return new CallerProperties(List.of(policies), new CallerProperties.Auth(jwt(null)));
+	}
+
+	/** JWT settings with the defaults, on when an issuer is given. */
+	static JwtProperties jwt(String issuer) {
+		return new JwtProperties(issuer, (issuer != null) ? java.net.URI.create("https://issuer.example/jwks") : null,
+				"portal-gateway", Duration.ofSeconds(30), List.of("RS256", "ES256"), Duration.ofSeconds(10),
+				Duration.ofMinutes(5), Duration.ofSeconds(5), null, null);
 	}
 
 }

@@ -1,0 +1,136 @@
+package dev.portalgateway.caller;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.jwk.source.JWKSecurityContextJWKSet;
+import reactor.core.publisher.Mono;
+
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.BadJwtException;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.JwtValidationException;
+import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
+
+/**
+ * Verifies a caller's JWT with Spring Security's {@link NimbusReactiveJwtDecoder}:
+ * signature (only the configured asymmetric algorithms, keys from {@link JwksCache}),
+ * then Spring Security's issuer, audience and timestamp validators ({@code exp} required,
+ * clock skew allowed, the gateway's {@link Clock}), and a {@code sub}. Answers the
+ * subject, or fails with a {@link Rejected} naming the reason.
+ */
+final class JwtVerifier {
+
+	private final NimbusReactiveJwtDecoder decoder;
+
+	JwtVerifier(JwksCache keys, JwtProperties properties, Clock clock) {
+		Set<JWSAlgorithm> algorithms = properties.algorithms()
+			.stream()
+			.map(JWSAlgorithm::parse)
+			.collect(Collectors.toUnmodifiableSet());
+		this.decoder = NimbusReactiveJwtDecoder.withJwkSource(keys::keysFor)
+			.jwtProcessorCustomizer((processor) -> processor
+				.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, new JWKSecurityContextJWKSet())))
+			.build();
+		this.decoder.setJwtValidator(validator(properties, clock));
+	}
+
+	/** The token's subject, once it is verified. */
+	Mono<String> subjectOf(String token) {
+		return this.decoder.decode(token).map(Jwt::getSubject).onErrorMap(JwtVerifier::rejection);
+	}
+
+	private static OAuth2TokenValidator<Jwt> validator(JwtProperties properties, Clock clock) {
+		JwtTimestampValidator timestamps = new JwtTimestampValidator(properties.clockSkew());
+		timestamps.setAllowEmptyExpiryClaim(false);
+		timestamps.setClock(clock);
+		OAuth2TokenValidator<Jwt> timing = (jwt) -> {
+			if (!timestamps.validate(jwt).hasErrors()) {
+				return OAuth2TokenValidatorResult.success();
+			}
+			Instant expiry = jwt.getExpiresAt();
+			boolean expired = expiry == null || Instant.now(clock).minus(properties.clockSkew()).isAfter(expiry);
+			return failure(expired ? Rejection.EXPIRED : Rejection.NOT_YET_VALID);
+		};
+		List<OAuth2TokenValidator<Jwt>> inOrder = List.of(timing,
+				because(Rejection.WRONG_ISSUER, new JwtIssuerValidator(properties.issuer())),
+				because(Rejection.WRONG_AUDIENCE, new JwtAudienceValidator(properties.audience())),
+				because(Rejection.MISSING_SUBJECT, new JwtClaimValidator<Object>(JwtClaimNames.SUB,
+						(sub) -> sub instanceof String subject && !subject.isBlank())));
+		// The first failure decides the reason.
+		return (jwt) -> inOrder.stream()
+			.map((validator) -> validator.validate(jwt))
+			.filter(OAuth2TokenValidatorResult::hasErrors)
+			.findFirst()
+			.orElse(OAuth2TokenValidatorResult.success());
+	}
+
+	private static OAuth2TokenValidator<Jwt> because(Rejection reason, OAuth2TokenValidator<Jwt> validator) {
+		return (jwt) -> validator.validate(jwt).hasErrors() ? failure(reason) : OAuth2TokenValidatorResult.success();
+	}
+
+	private static OAuth2TokenValidatorResult failure(Rejection reason) {
+		return OAuth2TokenValidatorResult.failure(new OAuth2Error(reason.tag()));
+	}
+
+	private static Throwable rejection(Throwable failure) {
+		if (failure instanceof JwtValidationException invalid && !invalid.getErrors().isEmpty()) {
+			return new Rejected(Rejection.ofTag(invalid.getErrors().iterator().next().getErrorCode()));
+		}
+		if (failure instanceof BadJwtException) {
+			return new Rejected(unverified(failure) ? Rejection.BAD_SIGNATURE : Rejection.MALFORMED_JWT);
+		}
+		if (failure instanceof IllegalStateException) {
+			// NimbusReactiveJwtDecoder's "Could not obtain the keys".
+			return new Rejected(Rejection.KEYS_UNAVAILABLE);
+		}
+		return new Rejected(Rejection.BAD_SIGNATURE);
+	}
+
+	/**
+	 * Whether the decoder refused the signature (no key, algorithm not allowed, unsigned,
+	 * wrong signature) rather than the token's form.
+	 */
+	private static boolean unverified(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof BadJOSEException
+					|| (cause.getMessage() != null && cause.getMessage().contains("Unsupported algorithm"))) {
+				return true;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	/** A token turned away, and why. No stack trace: it is an answer, not a fault. */
+	static final class Rejected extends RuntimeException {
+
+		private final Rejection reason;
+
+		Rejected(Rejection reason) {
+			super(reason.tag(), null, false, false);
+			this.reason = reason;
+		}
+
+		Rejection reason() {
+			return this.reason;
+		}
+
+	}
+
+}

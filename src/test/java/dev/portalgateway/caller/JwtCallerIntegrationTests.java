@@ -1,0 +1,284 @@
+package dev.portalgateway.caller;
+
+import java.time.Duration;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.OpenApiContract;
+import dev.portalgateway.TestCallers;
+import dev.portalgateway.TestJwts;
+import dev.portalgateway.WorkOsFixtures;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.WebFilterChainProxy;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Callers with JWTs (shaped like Kubernetes service-account tokens) against the whole
+ * gateway: WireMock plays both the issuer's JWKS endpoint and WorkOS. Each kind of token
+ * gets its answer, only a valid and allowed one reaches WorkOS, failures are counted by
+ * reason, the audit line names the subject, and static tokens keep working alongside.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "management.server.port=0", "gateway.retry.max-retries=0",
+				// Rotation is tested here without waiting; the throttle has its own
+				// tests.
+				"gateway.auth.jwt.jwks-refresh-min-interval=0s" })
+@ExtendWith(OutputCaptureExtension.class)
+class JwtCallerIntegrationTests {
+
+	static final String JWKS_PATH = "/openid/v1/jwks";
+
+	/**
+	 * JWT-shaped, and its hash is a static token's: it must still be verified as a JWT.
+	 */
+	static final String FORGED_WITH_STATIC_HASH = TestJwts.sign(TestJwts.FORGER);
+
+	@RegisterExtension
+	static WireMockExtension workOs = WorkOsFixtures.workOs();
+
+	@RegisterExtension
+	static WireMockExtension issuer = WorkOsFixtures.workOs();
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		registry.add("gateway.workos.base-url", workOs::baseUrl);
+		TestCallers.register(registry);
+		registry.add("gateway.auth.jwt.issuer", () -> TestJwts.ISSUER);
+		registry.add("gateway.auth.jwt.jwks-uri", () -> issuer.baseUrl() + JWKS_PATH);
+		registry.add("gateway.callers[2].name", () -> "billing-jwt");
+		registry.add("gateway.callers[2].subject", () -> TestJwts.BILLING_SUBJECT);
+		registry.add("gateway.callers[2].intents", () -> "sso");
+		registry.add("gateway.callers[3].name", () -> "legacy");
+		registry.add("gateway.callers[3].token-sha256", () -> TestCallers.sha256(FORGED_WITH_STATIC_HASH));
+		registry.add("gateway.callers[3].intents", () -> "sso");
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	ApplicationContext context;
+
+	WebTestClient client;
+
+	@BeforeEach
+	void setUp() {
+		this.client = TestCallers.client(this.port);
+		issuer.stubFor(get(JWKS_PATH).willReturn(jwks(TestJwts.jwks())));
+		WorkOsFixtures.stubLinks(workOs,
+				aResponse().withStatus(201)
+					.withHeader("Content-Type", "application/json")
+					.withBody(WorkOsFixtures.read("generate_link-201.json")));
+	}
+
+	@Test
+	void aValidRsaTokenWhosePolicyAllowsTheIntentGetsALink(CapturedOutput output) {
+		EntityExchangeResult<byte[]> result = requestLink(TestJwts.sign(TestJwts.RSA));
+		assertThat(result.getStatus().value()).isEqualTo(201);
+		OpenApiContract.assertInteractionMatches(result);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(1);
+		assertThat(output).containsPattern("portal_link caller=billing-jwt subject=" + TestJwts.BILLING_SUBJECT
+				+ " organization=org_\\w+ " + "intent=sso outcome=created status=201");
+	}
+
+	@Test
+	void aValidEcTokenGetsALink() {
+		assertThat(requestLink(TestJwts.sign(TestJwts.EC)).getStatus().value()).isEqualTo(201);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(1);
+	}
+
+	@Test
+	void theJwtCallersPolicyStillApplies() {
+		EntityExchangeResult<byte[]> result = this.client.post()
+			.uri("/v1/portal-links")
+			.headers((headers) -> headers.setBearerAuth(TestJwts.sign(TestJwts.RSA)))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"dsync\"}")
+			.exchange()
+			.expectBody()
+			.returnResult();
+		assertThat(result.getStatus().value()).isEqualTo(403);
+		assertThat(new String(result.getResponseBodyContent())).contains("\"code\":\"intent_not_allowed\"");
+		assertThat(WorkOsFixtures.linkRequests(workOs)).isEmpty();
+	}
+
+	static java.util.stream.Stream<Arguments> invalidTokens() {
+		return java.util.stream.Stream.of(
+				Arguments.of("expired",
+						TestJwts.sign(TestJwts.RSA,
+								(claims) -> claims.issueTime(TestJwts.fromNow(Duration.ofHours(-2)))
+									.notBeforeTime(TestJwts.fromNow(Duration.ofHours(-2)))
+									.expirationTime(TestJwts.fromNow(Duration.ofMinutes(-2))))),
+				Arguments.of("expired", TestJwts.sign(TestJwts.RSA, (claims) -> claims.expirationTime(null))),
+				Arguments.of("not_yet_valid",
+						TestJwts.sign(TestJwts.EC,
+								(claims) -> claims.notBeforeTime(TestJwts.fromNow(Duration.ofMinutes(5))))),
+				Arguments.of("wrong_audience",
+						TestJwts.sign(TestJwts.RSA, (claims) -> claims.audience("https://kubernetes.default.svc"))),
+				Arguments.of("wrong_issuer", TestJwts.sign(TestJwts.RSA, (claims) -> claims.issuer("https://evil"))),
+				Arguments.of("missing_subject", TestJwts.sign(TestJwts.RSA, (claims) -> claims.subject(null))),
+				Arguments.of("bad_signature", TestJwts.sign(TestJwts.FORGER)),
+				Arguments.of("bad_signature", TestJwts.unsigned()),
+				Arguments.of("bad_signature", TestJwts.hmacWithPublicKey(TestJwts.RSA)),
+				Arguments.of("bad_signature", tamper(TestJwts.sign(TestJwts.RSA))),
+				// A header that is not JSON: signature or not, it cannot be read.
+				Arguments.of("malformed_jwt", "eyJhbGciOiJSUzI1NiI.e30.c2ln"));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("invalidTokens")
+	void anInvalidTokenIsUnauthorizedWithoutSayingWhy(String reason, String token) {
+		double before = failures(reason);
+		EntityExchangeResult<byte[]> result = requestLink(token);
+		assertThat(result.getStatus().value()).isEqualTo(401);
+		assertThat(result.getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
+			.isEqualTo("Bearer realm=\"portal-gateway\", error=\"invalid_token\"");
+		String body = new String(result.getResponseBodyContent());
+		assertThat(body).contains("\"code\":\"unauthorized\"")
+			.contains("\"detail\":\"The bearer token is not valid.\"")
+			.doesNotContain(reason)
+			.doesNotContainIgnoringCase("expired")
+			.doesNotContainIgnoringCase("audience")
+			.doesNotContainIgnoringCase("issuer")
+			.doesNotContainIgnoringCase("signature");
+		OpenApiContract.assertInteractionMatches(result);
+		assertThat(failures(reason)).isEqualTo(before + 1);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).isEmpty();
+	}
+
+	@Test
+	void aValidTokenWhoseSubjectNoPolicyNamesIsForbidden(CapturedOutput output) {
+		String stranger = "system:serviceaccount:other:stranger";
+		EntityExchangeResult<byte[]> result = requestLink(
+				TestJwts.sign(TestJwts.RSA, (claims) -> claims.subject(stranger)));
+		assertThat(result.getStatus().value()).isEqualTo(403);
+		String body = new String(result.getResponseBodyContent());
+		assertThat(body).contains("\"code\":\"caller_not_allowed\"").doesNotContain(stranger);
+		OpenApiContract.assertInteractionMatches(result);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).isEmpty();
+		assertThat(output).contains("portal_link caller=- subject=" + stranger + " organization=- intent=- "
+				+ "outcome=caller_not_allowed status=403");
+	}
+
+	@Test
+	void aKeyTheIssuerRotatesInIsFetchedOnFirstSight() {
+		String token = TestJwts.sign(TestJwts.ROTATED);
+		assertThat(requestLink(token).getStatus().value()).isEqualTo(401);
+		issuer.stubFor(get(JWKS_PATH).willReturn(jwks(TestJwts.jwks(TestJwts.RSA, TestJwts.EC, TestJwts.ROTATED))));
+		assertThat(requestLink(token).getStatus().value()).isEqualTo(201);
+		// The download for an unknown kid, then the one that found it.
+		assertThat(issuer.findAll(getRequestedFor(urlEqualTo(JWKS_PATH)))).hasSizeGreaterThanOrEqualTo(2);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(1);
+	}
+
+	@Test
+	void aJwtShapedTokenIsNeverComparedWithStaticHashes() {
+		// Its SHA-256 is the "legacy" caller's static token hash; as a JWT its signature
+		// is forged.
+		assertThat(requestLink(FORGED_WITH_STATIC_HASH).getStatus().value()).isEqualTo(401);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).isEmpty();
+	}
+
+	@Test
+	void staticTokensKeepWorkingAlongsideJwts() {
+		assertThat(requestLink(TestCallers.BILLING_TOKEN).getStatus().value()).isEqualTo(201);
+		double before = failures("unknown_token");
+		assertThat(requestLink("not-a-known-static-token").getStatus().value()).isEqualTo(401);
+		assertThat(failures("unknown_token")).isEqualTo(before + 1);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(1);
+	}
+
+	@Test
+	void iconsAcceptJwtCallersToo() {
+		WorkOsFixtures.stubIcons(workOs);
+		this.client.get()
+			.uri("/v1/provider-icons")
+			.headers((headers) -> headers.setBearerAuth(TestJwts.sign(TestJwts.EC)))
+			.exchange()
+			.expectStatus()
+			.isOk();
+	}
+
+	@Test
+	void noTokenContentReachesMetricsOrLogs(CapturedOutput output) {
+		String token = TestJwts.sign(TestJwts.RSA, (claims) -> claims.audience("elsewhere"));
+		requestLink(token);
+		String scrape = TestCallers.scrape(managementPort());
+		assertThat(scrape).contains("gateway_auth_failures_total{")
+			.doesNotContain(token.substring(0, 40))
+			.doesNotContain(TestJwts.BILLING_SUBJECT);
+		assertThat(output).doesNotContain(token.substring(token.lastIndexOf('.') + 1));
+	}
+
+	@Test
+	void springSecuritysWebFilterChainIsNotInstalled() {
+		// Spring Security is on the class path for its JWT decoder; its filter chain
+		// (login on every path, default headers) must not be.
+		assertThat(this.context.getBeanNamesForType(SecurityWebFilterChain.class)).isEmpty();
+		assertThat(this.context.getBeanNamesForType(WebFilterChainProxy.class)).isEmpty();
+		assertThat(this.context.getBeanNamesForType(ServerHttpSecurity.class)).isEmpty();
+		TestCallers.client(managementPort()).get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+	}
+
+	private int managementPort() {
+		return Integer.parseInt(this.context.getEnvironment().getProperty("local.management.port"));
+	}
+
+	private EntityExchangeResult<byte[]> requestLink(String token) {
+		return this.client.post()
+			.uri("/v1/portal-links")
+			.headers((headers) -> headers.setBearerAuth(token))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
+			.exchange()
+			.expectBody()
+			.returnResult();
+	}
+
+	private double failures(String reason) {
+		String scrape = TestCallers.scrape(managementPort());
+		return scrape.lines()
+			.filter((line) -> line.startsWith("gateway_auth_failures_total{")
+					&& line.contains("reason=\"" + reason + "\""))
+			.map((line) -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+			.findFirst()
+			.orElse(0.0);
+	}
+
+	private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder jwks(String body) {
+		return aResponse().withStatus(200).withHeader("Content-Type", "application/jwk-set+json").withBody(body);
+	}
+
+	/** The same token with one character of its payload changed. */
+	private static String tamper(String token) {
+		int at = token.indexOf('.') + 5;
+		char changed = (token.charAt(at) == 'A') ? 'B' : 'A';
+		return token.substring(0, at) + changed + token.substring(at + 1);
+	}
+
+}

@@ -1,0 +1,83 @@
+package dev.portalgateway.caller;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.OpenApiContract;
+import dev.portalgateway.TestCallers;
+import dev.portalgateway.TestJwts;
+import dev.portalgateway.WorkOsFixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * When the issuer's keys cannot be downloaded and the gateway has none yet, a JWT caller
+ * is told to come back (503 with {@code Retry-After}), not that its token is invalid, and
+ * WorkOS is not called; once the issuer answers, the same token works.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "management.server.port=0", "gateway.auth.jwt.jwks-refresh-min-interval=0s" })
+class JwtKeysUnavailableIntegrationTests {
+
+	@RegisterExtension
+	static WireMockExtension workOs = WorkOsFixtures.workOs();
+
+	@RegisterExtension
+	static WireMockExtension issuer = WorkOsFixtures.workOs();
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		registry.add("gateway.workos.base-url", workOs::baseUrl);
+		TestCallers.register(registry);
+		registry.add("gateway.auth.jwt.issuer", () -> TestJwts.ISSUER);
+		registry.add("gateway.auth.jwt.jwks-uri", () -> issuer.baseUrl() + "/jwks");
+		registry.add("gateway.callers[2].name", () -> "billing-jwt");
+		registry.add("gateway.callers[2].subject", () -> TestJwts.BILLING_SUBJECT);
+		registry.add("gateway.callers[2].intents", () -> "sso");
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Test
+	void answers503UntilTheIssuersKeysCanBeHad() {
+		issuer.stubFor(get("/jwks").willReturn(aResponse().withStatus(500)));
+		WorkOsFixtures.stubLinks(workOs,
+				aResponse().withStatus(201)
+					.withHeader("Content-Type", "application/json")
+					.withBody(WorkOsFixtures.read("generate_link-201.json")));
+		String token = TestJwts.sign(TestJwts.RSA);
+		EntityExchangeResult<byte[]> unavailable = requestLink(token);
+		assertThat(unavailable.getStatus().value()).isEqualTo(503);
+		assertThat(unavailable.getResponseHeaders().getFirst("Retry-After")).isEqualTo("5");
+		assertThat(new String(unavailable.getResponseBodyContent())).contains("\"code\":\"auth_unavailable\"");
+		OpenApiContract.assertInteractionMatches(unavailable);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).isEmpty();
+
+		issuer.stubFor(get("/jwks").willReturn(aResponse().withStatus(200).withBody(TestJwts.jwks())));
+		assertThat(requestLink(token).getStatus().value()).isEqualTo(201);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(1);
+	}
+
+	private EntityExchangeResult<byte[]> requestLink(String token) {
+		return TestCallers.client(this.port)
+			.post()
+			.uri("/v1/portal-links")
+			.headers((headers) -> headers.setBearerAuth(token))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
+			.exchange()
+			.expectBody()
+			.returnResult();
+	}
+
+}
