@@ -87,3 +87,17 @@ The image reference; the tag defaults to the chart's appVersion.
 {{- define "portal-gateway.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
+
+{{/*
+Where the token and CA for downloading the JWT issuer's keys from the API server are mounted.
+*/}}
+{{- define "portal-gateway.kubeApiDir" -}}
+/var/run/secrets/portal-gateway/kube-api
+{{- end }}
+
+{{/*
+"true" when the pod needs the kube-api volume (JWT callers, keys from the API server).
+*/}}
+{{- define "portal-gateway.kubeApiVolume" -}}
+{{- if and .Values.auth.jwt.enabled .Values.auth.jwt.fromApiServer }}true{{- end }}
+{{- end }}

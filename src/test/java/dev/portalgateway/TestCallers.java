@@ -34,9 +34,14 @@ public final class TestCallers {
 
 	/** A request for a link as the billing caller, with a valid body. */
 	public static WebTestClient.ResponseSpec requestLink(WebTestClient client) {
+		return requestLink(client, BILLING_TOKEN);
+	}
+
+	/** A request for an sso link with this bearer token, with a valid body. */
+	public static WebTestClient.ResponseSpec requestLink(WebTestClient client, String token) {
 		return client.post()
 			.uri("/v1/portal-links")
-			.headers((headers) -> headers.setBearerAuth(BILLING_TOKEN))
+			.headers((headers) -> headers.setBearerAuth(token))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
 			.exchange();

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -23,6 +24,8 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * Signing keys and tokens shaped like Kubernetes projected service-account tokens, for
@@ -48,6 +51,19 @@ public final class TestJwts {
 	public static final RSAKey FORGER = rsa("rsa-1");
 
 	private TestJwts() {
+	}
+
+	/**
+	 * Turns JWT callers on with this JWKS URI, and adds caller {@code billing-jwt}
+	 * ({@link #BILLING_SUBJECT}, sso) as {@code gateway.callers[2]}, after
+	 * {@link TestCallers#register}'s two.
+	 */
+	public static void register(DynamicPropertyRegistry registry, Supplier<Object> jwksUri) {
+		registry.add("gateway.auth.jwt.issuer", () -> ISSUER);
+		registry.add("gateway.auth.jwt.jwks-uri", jwksUri);
+		registry.add("gateway.callers[2].name", () -> "billing-jwt");
+		registry.add("gateway.callers[2].subject", () -> BILLING_SUBJECT);
+		registry.add("gateway.callers[2].intents", () -> "sso");
 	}
 
 	/** The issuer's JWKS (public keys only) with these keys. */

@@ -1,7 +1,11 @@
 package dev.portalgateway.caller;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.OpenApiContract;
 import dev.portalgateway.TestCallers;
@@ -11,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,6 +37,7 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -39,9 +45,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Callers with JWTs (shaped like Kubernetes service-account tokens) against the whole
- * gateway: WireMock plays both the issuer's JWKS endpoint and WorkOS. Each kind of token
- * gets its answer, only a valid and allowed one reaches WorkOS, failures are counted by
- * reason, the audit line names the subject, and static tokens keep working alongside.
+ * gateway: WireMock plays both WorkOS and the issuer's JWKS endpoint, the latter as the
+ * API server does (TLS with a certificate only the configured CA file vouches for, and a
+ * bearer token from a file). Each kind of token gets its answer, only a valid and allowed
+ * one reaches WorkOS, failures are counted by reason, the audit line names the subject,
+ * and static tokens keep working alongside.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "gateway.retry.max-retries=0",
@@ -61,18 +69,38 @@ class JwtCallerIntegrationTests {
 	@RegisterExtension
 	static WireMockExtension workOs = WorkOsFixtures.workOs();
 
+	/**
+	 * The issuer over TLS with a certificate the JVM does not trust, and wanting a bearer
+	 * token, like the Kubernetes API server.
+	 */
+	static final TlsCertificates TLS = TlsCertificates.forLocalhost();
+
 	@RegisterExtension
-	static WireMockExtension issuer = WorkOsFixtures.workOs();
+	static WireMockExtension issuer = WireMockExtension.newInstance()
+		.options(WireMockConfiguration.wireMockConfig()
+			.dynamicPort()
+			.dynamicHttpsPort()
+			.keystorePath(TLS.keyStore().toString())
+			.keystoreType("PKCS12")
+			.keystorePassword(TlsCertificates.PASSWORD)
+			.keyManagerPassword(TlsCertificates.PASSWORD))
+		.build();
+
+	static final String ISSUER_TOKEN = "gateways-own-service-account-token";
+
+	@TempDir
+	static Path files;
 
 	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
+	static void properties(DynamicPropertyRegistry registry) throws IOException {
 		registry.add("gateway.workos.base-url", workOs::baseUrl);
 		TestCallers.register(registry);
-		registry.add("gateway.auth.jwt.issuer", () -> TestJwts.ISSUER);
-		registry.add("gateway.auth.jwt.jwks-uri", () -> issuer.baseUrl() + JWKS_PATH);
-		registry.add("gateway.callers[2].name", () -> "billing-jwt");
-		registry.add("gateway.callers[2].subject", () -> TestJwts.BILLING_SUBJECT);
-		registry.add("gateway.callers[2].intents", () -> "sso");
+		Path ca = TLS.certificate();
+		Path token = files.resolve("token");
+		Files.writeString(token, ISSUER_TOKEN + "\n");
+		TestJwts.register(registry, () -> "https://localhost:" + issuer.getHttpsPort() + JWKS_PATH);
+		registry.add("gateway.auth.jwt.jwks-ca-certificates", ca::toString);
+		registry.add("gateway.auth.jwt.jwks-token-file", token::toString);
 		registry.add("gateway.callers[3].name", () -> "legacy");
 		registry.add("gateway.callers[3].token-sha256", () -> TestCallers.sha256(FORGED_WITH_STATIC_HASH));
 		registry.add("gateway.callers[3].intents", () -> "sso");
@@ -89,7 +117,9 @@ class JwtCallerIntegrationTests {
 	@BeforeEach
 	void setUp() {
 		this.client = TestCallers.client(this.port);
-		issuer.stubFor(get(JWKS_PATH).willReturn(jwks(TestJwts.jwks())));
+		issuer.stubFor(get(JWKS_PATH).willReturn(aResponse().withStatus(401)));
+		issuer.stubFor(get(JWKS_PATH).withHeader("Authorization", equalTo("Bearer " + ISSUER_TOKEN))
+			.willReturn(jwks(TestJwts.jwks())));
 		WorkOsFixtures.stubLinks(workOs,
 				aResponse().withStatus(201)
 					.withHeader("Content-Type", "application/json")
@@ -189,7 +219,8 @@ class JwtCallerIntegrationTests {
 	void aKeyTheIssuerRotatesInIsFetchedOnFirstSight() {
 		String token = TestJwts.sign(TestJwts.ROTATED);
 		assertThat(requestLink(token).getStatus().value()).isEqualTo(401);
-		issuer.stubFor(get(JWKS_PATH).willReturn(jwks(TestJwts.jwks(TestJwts.RSA, TestJwts.EC, TestJwts.ROTATED))));
+		issuer.stubFor(get(JWKS_PATH).withHeader("Authorization", equalTo("Bearer " + ISSUER_TOKEN))
+			.willReturn(jwks(TestJwts.jwks(TestJwts.RSA, TestJwts.EC, TestJwts.ROTATED))));
 		assertThat(requestLink(token).getStatus().value()).isEqualTo(201);
 		// The download for an unknown kid, then the one that found it.
 		assertThat(issuer.findAll(getRequestedFor(urlEqualTo(JWKS_PATH)))).hasSizeGreaterThanOrEqualTo(2);
@@ -250,14 +281,7 @@ class JwtCallerIntegrationTests {
 	}
 
 	private EntityExchangeResult<byte[]> requestLink(String token) {
-		return this.client.post()
-			.uri("/v1/portal-links")
-			.headers((headers) -> headers.setBearerAuth(token))
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
-			.exchange()
-			.expectBody()
-			.returnResult();
+		return TestCallers.requestLink(this.client, token).expectBody().returnResult();
 	}
 
 	private double failures(String reason) {

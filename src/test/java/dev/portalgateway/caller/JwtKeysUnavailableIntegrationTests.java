@@ -10,7 +10,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -38,11 +37,7 @@ class JwtKeysUnavailableIntegrationTests {
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("gateway.workos.base-url", workOs::baseUrl);
 		TestCallers.register(registry);
-		registry.add("gateway.auth.jwt.issuer", () -> TestJwts.ISSUER);
-		registry.add("gateway.auth.jwt.jwks-uri", () -> issuer.baseUrl() + "/jwks");
-		registry.add("gateway.callers[2].name", () -> "billing-jwt");
-		registry.add("gateway.callers[2].subject", () -> TestJwts.BILLING_SUBJECT);
-		registry.add("gateway.callers[2].intents", () -> "sso");
+		TestJwts.register(registry, () -> issuer.baseUrl() + "/jwks");
 	}
 
 	@LocalServerPort
@@ -69,15 +64,7 @@ class JwtKeysUnavailableIntegrationTests {
 	}
 
 	private EntityExchangeResult<byte[]> requestLink(String token) {
-		return TestCallers.client(this.port)
-			.post()
-			.uri("/v1/portal-links")
-			.headers((headers) -> headers.setBearerAuth(token))
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
-			.exchange()
-			.expectBody()
-			.returnResult();
+		return TestCallers.requestLink(TestCallers.client(this.port), token).expectBody().returnResult();
 	}
 
 }

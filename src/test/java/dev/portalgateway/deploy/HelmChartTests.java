@@ -18,6 +18,7 @@ import io.kubernetes.client.openapi.models.V1NetworkPolicy;
 import io.kubernetes.client.openapi.models.V1PodDisruptionBudget;
 import io.kubernetes.client.openapi.models.V1PodSpec;
 import io.kubernetes.client.openapi.models.V1Probe;
+import io.kubernetes.client.openapi.models.V1ProjectedVolumeSource;
 import io.kubernetes.client.openapi.models.V1Secret;
 import io.kubernetes.client.openapi.models.V1Service;
 import io.kubernetes.client.openapi.models.V1ServiceAccount;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
@@ -169,7 +171,6 @@ class HelmChartTests {
 	@Test
 	void putsCallerPoliciesInAConfigMapThatSpringImportsAndBinds() throws IOException {
 		RenderedChart chart = RenderedChart.render("existing-secret-values.yaml");
-		String yaml = chart.one(V1ConfigMap.class).getData().get("portal-gateway.yaml");
 		assertThat(env(chart, "SPRING_CONFIG_IMPORT").getValue()).isEqualTo("file:/config/portal-gateway.yaml");
 		assertThat(chart.one(V1Deployment.class)
 			.getSpec()
@@ -178,17 +179,77 @@ class HelmChartTests {
 			.getContainers()
 			.get(0)
 			.getVolumeMounts()).anySatisfy((mount) -> assertThat(mount.getMountPath()).isEqualTo("/config"));
-		StandardEnvironment environment = new StandardEnvironment();
-		new YamlPropertySourceLoader().load("configmap", new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))
-			.forEach(environment.getPropertySources()::addFirst);
-		CallerProperties callers = new Binder(ConfigurationPropertySources.get(environment))
-			.bind("gateway", CallerProperties.class)
-			.get();
+		CallerProperties callers = binder(chart).bind("gateway", CallerProperties.class).get();
 		assertThat(callers.callers()).singleElement().satisfies((caller) -> {
 			assertThat(caller.name()).isEqualTo("billing-api");
 			assertThat(caller.tokenSha256()).hasSize(64);
 			assertThat(caller.returnUrlHosts()).containsExactly("billing.example.com", "*.billing.example.com");
 		});
+	}
+
+	@Test
+	void verifiesServiceAccountTokensWithKeysFromTheApiServer() throws IOException {
+		RenderedChart chart = RenderedChart.render("jwt-values.yaml");
+		Binder config = binder(chart);
+		assertThat(config.bind("gateway.callers", Bindable.listOf(CallerProperties.Policy.class)).get())
+			.extracting(CallerProperties.Policy::subject)
+			.containsExactly("system:serviceaccount:billing:billing-api", null);
+		Map<String, String> jwt = config.bind("gateway.auth.jwt", Bindable.mapOf(String.class, String.class)).get();
+		String mounted = "/var/run/secrets/portal-gateway/kube-api";
+		assertThat(jwt).containsEntry("issuer", "https://kubernetes.default.svc.cluster.local")
+			.containsEntry("jwks-uri", "https://kubernetes.default.svc/openid/v1/jwks")
+			.containsEntry("audience", "portal-gateway")
+			.containsEntry("clock-skew", "30s")
+			.containsEntry("jwks-ca-certificates", mounted + "/ca.crt")
+			.containsEntry("jwks-token-file", mounted + "/token");
+		V1PodSpec pod = chart.one(V1Deployment.class).getSpec().getTemplate().getSpec();
+		// Only the projected token for the API server, not the automounted one.
+		assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+		assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy((mount) -> {
+			assertThat(mount.getName()).isEqualTo("kube-api");
+			assertThat(mount.getMountPath()).isEqualTo(mounted);
+			assertThat(mount.getReadOnly()).isTrue();
+		});
+		V1ProjectedVolumeSource projected = pod.getVolumes()
+			.stream()
+			.filter((volume) -> volume.getName().equals("kube-api"))
+			.findFirst()
+			.orElseThrow()
+			.getProjected();
+		assertThat(projected.getSources()).hasSize(2);
+		assertThat(projected.getSources().get(0).getServiceAccountToken()).satisfies((token) -> {
+			assertThat(token.getPath()).isEqualTo("token");
+			assertThat(token.getAudience()).as("the API server's own audience").isNull();
+			assertThat(token.getExpirationSeconds()).isEqualTo(3600);
+		});
+		assertThat(projected.getSources().get(1).getConfigMap()).satisfies((caBundle) -> {
+			assertThat(caBundle.getName()).isEqualTo("kube-root-ca.crt");
+			assertThat(caBundle.getItems()).singleElement()
+				.satisfies((item) -> assertThat(item.getPath()).isEqualTo("ca.crt"));
+		});
+	}
+
+	@Test
+	void mountsNothingForAnIssuerWithPublicKeys() throws IOException {
+		RenderedChart chart = RenderedChart.render("jwt-values.yaml",
+				(command) -> command.set("auth.jwt.fromApiServer", "false")
+					.set("auth.jwt.issuer", "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE")
+					.set("auth.jwt.jwksUri", "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE/keys"));
+		Map<String, String> jwt = binder(chart).bind("gateway.auth.jwt", Bindable.mapOf(String.class, String.class))
+			.get();
+		assertThat(jwt).containsEntry("jwks-uri", "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE/keys")
+			.doesNotContainKeys("jwks-ca-certificates", "jwks-token-file");
+		assertThat(chart.one(V1Deployment.class).getSpec().getTemplate().getSpec().getVolumes())
+			.noneSatisfy((volume) -> assertThat(volume.getName()).isEqualTo("kube-api"));
+		assertThat(RenderedChart.render("default-values.yaml").manifest).doesNotContain("kube-api", "jwks");
+	}
+
+	@Test
+	void refusesASubjectWithoutJwtVerification() {
+		assertThatException()
+			.isThrownBy(() -> RenderedChart.render("existing-secret-values.yaml",
+					(command) -> command.set("callers[0].subject", "system:serviceaccount:billing:billing-api")))
+			.withMessageContaining("callers[0].subject needs auth.jwt.enabled=true");
 	}
 
 	@Test
@@ -264,7 +325,9 @@ class HelmChartTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "replcias=3", "callers[0].intents[0]=saml", "workos.apiKey=pk_live_nope",
-			"service.type=ExternalName", "logging.structuredFormat=xml", "image.pullPolicy=Sometimes" })
+			"service.type=ExternalName", "logging.structuredFormat=xml", "image.pullPolicy=Sometimes",
+			"callers[0].token-sha256=null", "callers[0].subject=has space", "auth.jwt.jwksUri=ftp://example.com",
+			"auth.jwt.clockSkew=soon", "auth.jwt.issuer=", "auth.jwt.enable=true" })
 	void rejectsValuesThatBreakTheSchema(String set) {
 		String[] pair = set.split("=", 2);
 		assertThatException().isThrownBy(
@@ -302,6 +365,15 @@ class HelmChartTests {
 			.get(0)
 			.getEnv();
 		return env.stream().filter((variable) -> variable.getName().equals(name)).findFirst().orElseThrow();
+	}
+
+	/** The properties the chart's ConfigMap gives Spring. */
+	private static Binder binder(RenderedChart chart) throws IOException {
+		String yaml = chart.one(V1ConfigMap.class).getData().get("portal-gateway.yaml");
+		StandardEnvironment environment = new StandardEnvironment();
+		new YamlPropertySourceLoader().load("configmap", new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))
+			.forEach(environment.getPropertySources()::addFirst);
+		return new Binder(ConfigurationPropertySources.get(environment));
 	}
 
 	private static String checksum(RenderedChart chart) {

@@ -1,0 +1,73 @@
+package dev.portalgateway.caller;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A self-signed certificate for {@code localhost}, made with the JDK's {@code keytool}: a
+ * PKCS#12 key store for a TLS server (WireMock's HTTPS port) and the certificate as PEM,
+ * for a client to trust as its one CA. The JVM trusts neither.
+ */
+final class TlsCertificates {
+
+	static final String PASSWORD = "changeit-test-only";
+
+	private final Path keyStore;
+
+	private final Path certificate;
+
+	private TlsCertificates(Path keyStore, Path certificate) {
+		this.keyStore = keyStore;
+		this.certificate = certificate;
+	}
+
+	static TlsCertificates forLocalhost() {
+		try {
+			Path dir = Files.createTempDirectory("tls-");
+			dir.toFile().deleteOnExit();
+			Path keyStore = dir.resolve("server.p12");
+			Path certificate = dir.resolve("ca.crt");
+			keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
+					"CN=localhost", "-ext", "SAN=dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+					keyStore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
+			keytool("-exportcert", "-rfc", "-alias", "server", "-keystore", keyStore.toString(), "-storepass", PASSWORD,
+					"-file", certificate.toString());
+			keyStore.toFile().deleteOnExit();
+			certificate.toFile().deleteOnExit();
+			return new TlsCertificates(keyStore, certificate);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	Path keyStore() {
+		return this.keyStore;
+	}
+
+	Path certificate() {
+		return this.certificate;
+	}
+
+	private static void keytool(String... args) throws IOException {
+		List<String> command = new ArrayList<>();
+		command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+		command.addAll(List.of(args));
+		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+		String output = new String(process.getInputStream().readAllBytes());
+		try {
+			if (process.waitFor() != 0) {
+				throw new IOException("keytool failed: " + output);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IOException(ex);
+		}
+	}
+
+}
