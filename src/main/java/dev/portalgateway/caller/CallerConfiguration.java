@@ -30,8 +30,8 @@ class CallerConfiguration {
 	CallerAuthentication callerAuthentication(CallerAuthenticator callers, CallerProperties properties,
 			WebClient.Builder builder, Clock clock, Ticker ticker, MeterRegistry meters) {
 		JwtProperties jwt = properties.auth().jwt();
-		JwtVerifier verifier = jwt.enabled()
-				? new JwtVerifier(new JwksCache(jwksClient(builder, jwt), jwt, ticker, meters), jwt, clock) : null;
+		JwtVerifier verifier = jwt.enabled() ? new JwtVerifier(
+				new JwksCache(jwksClient(builder, jwt), jwt, ticker, meters)::keysFor, jwt, clock, ticker) : null;
 		return new CallerAuthentication(callers, verifier, meters);
 	}
 

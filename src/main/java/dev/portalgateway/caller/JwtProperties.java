@@ -43,12 +43,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param jwksTokenFile file holding a bearer token for JWKS downloads, read again for
  * each download because it rotates (in Kubernetes: the gateway's own service-account
  * token, which the API server's {@code /openid/v1/jwks} wants)
+ * @param cacheSize how many verified tokens are remembered (by hash, until they expire
+ * and at most {@code jwks-max-age}) so their signatures are not verified again; 0 turns
+ * this off
  */
 public record JwtProperties(@Nullable String issuer, @Nullable URI jwksUri,
 		@DefaultValue("portal-gateway") String audience, @DefaultValue("30s") Duration clockSkew, @DefaultValue( {
 				"RS256", "ES256" }) List<String> algorithms,
 		@DefaultValue("10s") Duration jwksRefreshMinInterval, @DefaultValue("5m") Duration jwksMaxAge,
-		@DefaultValue("5s") Duration jwksTimeout, @Nullable Path jwksCaCertificates, @Nullable Path jwksTokenFile){
+		@DefaultValue("5s") Duration jwksTimeout, @Nullable Path jwksCaCertificates, @Nullable Path jwksTokenFile,
+		@DefaultValue("10000") int cacheSize){
 
 	private static final String PREFIX = "gateway.auth.jwt.";
 
@@ -91,6 +95,9 @@ public record JwtProperties(@Nullable String issuer, @Nullable URI jwksUri,
 		}
 		if (jwksTimeout.isNegative() || jwksTimeout.isZero()) {
 			throw new IllegalArgumentException(PREFIX + "jwks-timeout must be positive");
+		}
+		if (cacheSize < 0 || cacheSize > 1_000_000) {
+			throw new IllegalArgumentException(PREFIX + "cache-size must be between 0 and 1000000");
 		}
 		requireReadable(jwksCaCertificates, "jwks-ca-certificates");
 		if (jwksCaCertificates != null && certificates(jwksCaCertificates).isEmpty()) {

@@ -1,15 +1,27 @@
 package dev.portalgateway.caller;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.source.JWKSecurityContextJWKSet;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
-import com.nimbusds.jose.jwk.source.JWKSecurityContextJWKSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.portalgateway.system.Sha256;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.security.oauth2.core.OAuth2Error;
@@ -36,21 +48,75 @@ final class JwtVerifier {
 
 	private final NimbusReactiveJwtDecoder decoder;
 
-	JwtVerifier(JwksCache keys, JwtProperties properties, Clock clock) {
+	private final Clock clock;
+
+	private final Duration clockSkew;
+
+	private final Duration maxAge;
+
+	/**
+	 * Tokens verified already, by SHA-256, with their subjects. A calling pod sends the
+	 * same token for up to an hour, and verifying a signature costs far more than the
+	 * rest of a request (an ES256 one over a millisecond, bench/RESULTS.md). An entry
+	 * lives until the token would no longer pass ({@code exp} plus the skew) and at most
+	 * {@code jwks-max-age}, the time a key withdrawn by the issuer is trusted anyway.
+	 * Failures are never cached.
+	 */
+	private final @Nullable Cache<String, Verified> verified;
+
+	JwtVerifier(Function<SignedJWT, Flux<JWK>> keys, JwtProperties properties, Clock clock, Ticker ticker) {
 		Set<JWSAlgorithm> algorithms = properties.algorithms()
 			.stream()
 			.map(JWSAlgorithm::parse)
 			.collect(Collectors.toUnmodifiableSet());
-		this.decoder = NimbusReactiveJwtDecoder.withJwkSource(keys::keysFor)
+		this.decoder = NimbusReactiveJwtDecoder.withJwkSource(keys)
 			.jwtProcessorCustomizer((processor) -> processor
 				.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, new JWKSecurityContextJWKSet())))
 			.build();
 		this.decoder.setJwtValidator(validator(properties, clock));
+		this.clock = clock;
+		this.clockSkew = properties.clockSkew();
+		this.maxAge = properties.jwksMaxAge();
+		this.verified = (properties.cacheSize() > 0) ? Caffeine.newBuilder()
+			.ticker(ticker)
+			// Maintenance on the common pool, never on an event loop.
+			.executor(ForkJoinPool.commonPool())
+			.maximumSize(properties.cacheSize())
+			.expireAfter(Expiry.<String, Verified>creating((token, entry) -> entry.lifetime()))
+			.build() : null;
 	}
 
 	/** The token's subject, once it is verified. */
 	Mono<String> subjectOf(String token) {
-		return this.decoder.decode(token).map(Jwt::getSubject).onErrorMap(JwtVerifier::rejection);
+		Cache<String, Verified> cache = this.verified;
+		if (cache == null) {
+			return verify(token).map(Jwt::getSubject);
+		}
+		String key = Sha256.hex(token);
+		Verified known = cache.getIfPresent(key);
+		if (known != null) {
+			return Mono.just(known.subject());
+		}
+		return verify(token).doOnNext((jwt) -> remember(cache, key, jwt)).map(Jwt::getSubject);
+	}
+
+	private Mono<Jwt> verify(String token) {
+		return this.decoder.decode(token).onErrorMap(JwtVerifier::rejection);
+	}
+
+	private void remember(Cache<String, Verified> cache, String key, Jwt jwt) {
+		Instant expiry = jwt.getExpiresAt();
+		if (expiry == null) {
+			return;
+		}
+		Duration untilInvalid = Duration.between(Instant.now(this.clock), expiry.plus(this.clockSkew));
+		Duration lifetime = (untilInvalid.compareTo(this.maxAge) < 0) ? untilInvalid : this.maxAge;
+		if (!lifetime.isNegative() && !lifetime.isZero()) {
+			cache.put(key, new Verified(jwt.getSubject(), lifetime));
+		}
+	}
+
+	private record Verified(String subject, Duration lifetime) {
 	}
 
 	private static OAuth2TokenValidator<Jwt> validator(JwtProperties properties, Clock clock) {

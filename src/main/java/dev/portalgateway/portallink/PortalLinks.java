@@ -1,5 +1,6 @@
 package dev.portalgateway.portallink;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import dev.portalgateway.workos.WorkOsClient;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
-import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -38,6 +39,12 @@ public class PortalLinks {
 
 	/** Bodies are a few hundred bytes; anything past this is a mistake or an attack. */
 	public static final int MAX_BODY_BYTES = 16 * 1024;
+
+	/**
+	 * How much of a too-large chunked body is read and dropped so the caller gets its 413
+	 * on a connection it is no longer writing to.
+	 */
+	static final long MAX_DRAINED_BYTES = 1024 * 1024;
 
 	/** The wire formats a link request can come in. */
 	public enum Format {
@@ -101,23 +108,63 @@ public class PortalLinks {
 			return Mono.error(new GatewayProblem(ProblemCode.UNSUPPORTED_MEDIA_TYPE,
 					"Send the body as 'Content-Type: application/json'."));
 		}
-		if (request.headers().contentLength().orElse(0) > MAX_BODY_BYTES) {
+		// A body announced over the limit is still read (and dropped) when it is not
+		// huge:
+		// see readBody.
+		if (request.headers().contentLength().orElse(0) > MAX_DRAINED_BYTES) {
 			return Mono.error(tooLarge());
 		}
 		return Mono.empty();
 	}
 
 	private static Mono<byte[]> readBody(ServerRequest request) {
-		// The limit also holds for chunked bodies that announce no length.
-		return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), MAX_BODY_BYTES)
-			.onErrorMap(DataBufferLimitException.class, (ex) -> tooLarge())
-			.map((buffer) -> {
-				byte[] bytes = new byte[buffer.readableByteCount()];
-				buffer.read(bytes);
+		// The limit also holds for chunked bodies that announce no length. Past it, the
+		// rest is read and dropped (up to MAX_DRAINED_BYTES) before the 413: answering
+		// while the caller is still sending makes the connection close under it, and the
+		// caller sees a broken connection instead of the 413.
+		return request.body(BodyExtractors.toDataBuffers())
+			.reduceWith(Body::new, Body::add)
+			.flatMap((body) -> body.overLimit() ? Mono.error(tooLarge()) : Mono.just(body.bytes()));
+	}
+
+	/**
+	 * A request body read up to {@link #MAX_BODY_BYTES}, and how much was sent in all.
+	 * Buffers are copied and released as they come.
+	 */
+	private static final class Body {
+
+		private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+		private long total;
+
+		Body add(DataBuffer buffer) {
+			try {
+				int size = buffer.readableByteCount();
+				this.total += size;
+				if (this.total > MAX_DRAINED_BYTES) {
+					// Not worth reading on: answer now, the connection will close.
+					throw PortalLinks.tooLarge();
+				}
+				if (this.total <= MAX_BODY_BYTES) {
+					byte[] bytes = new byte[size];
+					buffer.read(bytes);
+					this.kept.writeBytes(bytes);
+				}
+				return this;
+			}
+			finally {
 				DataBufferUtils.release(buffer);
-				return bytes;
-			})
-			.defaultIfEmpty(new byte[0]);
+			}
+		}
+
+		boolean overLimit() {
+			return this.total > MAX_BODY_BYTES;
+		}
+
+		byte[] bytes() {
+			return this.kept.toByteArray();
+		}
+
 	}
 
 	private static GatewayProblem tooLarge() {

@@ -57,7 +57,7 @@ class CallerAuthenticatorTests {
 	static JwtProperties jwt(String issuer) {
 		return new JwtProperties(issuer, (issuer != null) ? java.net.URI.create("https://issuer.example/jwks") : null,
 				"portal-gateway", Duration.ofSeconds(30), List.of("RS256", "ES256"), Duration.ofSeconds(10),
-				Duration.ofMinutes(5), Duration.ofSeconds(5), null, null);
+				Duration.ofMinutes(5), Duration.ofSeconds(5), null, null, 10_000);
 	}
 
 }

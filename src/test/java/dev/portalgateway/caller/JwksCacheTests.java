@@ -166,7 +166,7 @@ class JwksCacheTests {
 	private JwksCache cache(Path tokenFile) {
 		JwtProperties properties = new JwtProperties(TestJwts.ISSUER, java.net.URI.create(issuer.baseUrl() + PATH),
 				"portal-gateway", Duration.ofSeconds(30), List.of("RS256", "ES256"), Duration.ofSeconds(10),
-				Duration.ofMinutes(5), Duration.ofSeconds(2), null, tokenFile);
+				Duration.ofMinutes(5), Duration.ofSeconds(2), null, tokenFile, 10_000);
 		return new JwksCache(WebClient.create(), properties, this.ticker, this.meters);
 	}
 

@@ -54,6 +54,7 @@ class ConfigurationValidationTests {
 			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=https://k8s.example/jwks & gateway.auth.jwt.jwks-ca-certificates=/nonexistent/ca.crt | gateway.auth.jwt.jwks-ca-certificates is not a readable file | -",
 			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=https://k8s.example/jwks & gateway.auth.jwt.jwks-ca-certificates=pom.xml | gateway.auth.jwt.jwks-ca-certificates holds no PEM certificate | -",
 			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=https://k8s.example/jwks & gateway.auth.jwt.jwks-refresh-min-interval=1h | gateway.auth.jwt.jwks-refresh-min-interval must be between 0s and jwks-max-age | -",
+			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=https://k8s.example/jwks & gateway.auth.jwt.cache-size=-1 | gateway.auth.jwt.cache-size must be between 0 and 1000000 | -",
 			"gateway.rate-limit.store=memcached | gateway.rate-limit.store has an unknown value; allowed: local, redis | -",
 			"gateway.rate-limit.expected-replicas=0 | gateway.rate-limit.expected-replicas must be at least 1 | -",
 			"gateway.rate-limit.store=redis & spring.data.redis.url=http://:s3cretPw77@redis:6379 | spring.data.redis.url must start with redis:// or rediss:// | s3cretPw77",
