@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -80,7 +82,7 @@ final class JwksCache {
 
 	JwksCache(WebClient client, JwtProperties properties, Ticker ticker, MeterRegistry meters) {
 		this.client = client.mutate().codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(MAX_BYTES)).build();
-		this.uri = java.util.Objects.requireNonNull(properties.jwksUri());
+		this.uri = Objects.requireNonNull(properties.jwksUri());
 		this.tokenFile = properties.jwksTokenFile();
 		this.minRefreshInterval = properties.jwksRefreshMinInterval();
 		this.maxAge = properties.jwksMaxAge();
@@ -148,8 +150,8 @@ final class JwksCache {
 	}
 
 	private Mono<Keys> fetch() {
-		return bearerToken().map(java.util.Optional::of)
-			.defaultIfEmpty(java.util.Optional.empty())
+		return bearerToken().map(Optional::of)
+			.defaultIfEmpty(Optional.empty())
 			.flatMap((token) -> this.client.get()
 				.uri(this.uri)
 				.accept(MediaType.parseMediaType("application/jwk-set+json"), MediaType.APPLICATION_JSON)
