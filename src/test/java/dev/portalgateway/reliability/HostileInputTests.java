@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.portalgateway.OwnNettyResources;
 import dev.portalgateway.PortalGatewayApplication;
 import dev.portalgateway.TestCallers;
+import dev.portalgateway.TestJwts;
 import dev.portalgateway.WorkOsFixtures;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -31,12 +32,15 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Hostile input, generated: random and malformed bodies, deep nesting, odd Unicode,
- * oversized bodies, junk in headers. Every answer is a 4xx problem (or a 201 for a body
+ * oversized bodies, junk in headers, forged and mangled JWTs (random segments, crafted
+ * headers such as {@code alg: none}, HMAC with a known {@code kid}, {@code jku}, and
+ * valid tokens with a changed claim). Every answer is a 4xx problem (or a 201 for a body
  * that happens to be valid), never a 5xx, and the next good request still gets its link.
  */
 class HostileInputTests {
@@ -56,6 +60,8 @@ class HostileInputTests {
 		server.stubFor(post("/portal/generate_link").willReturn(aResponse().withStatus(201)
 			.withHeader("Content-Type", "application/json")
 			.withBody(WorkOsFixtures.read("generate_link-201.json"))));
+		// The issuer's keys, for the JWT callers.
+		server.stubFor(get("/jwks").willReturn(aResponse().withStatus(200).withBody(TestJwts.jwks())));
 		workOs = server;
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(PortalGatewayApplication.class,
 				OwnNettyResources.class)
@@ -64,7 +70,11 @@ class HostileInputTests {
 					"--gateway.workos.api-key=" + TestCallers.API_KEY, "--gateway.callers[0].name=billing",
 					"--gateway.callers[0].token-sha256=" + TestCallers.sha256(TestCallers.BILLING_TOKEN),
 					"--gateway.callers[0].intents=sso,dsync", "--gateway.callers[0].return-url-hosts=app.example.com",
-					"--gateway.rate-limit.portal-links.limit=100000", "--logging.level.audit=warn");
+					"--gateway.rate-limit.portal-links.limit=100000", "--logging.level.audit=warn",
+					"--gateway.auth.jwt.issuer=" + TestJwts.ISSUER,
+					"--gateway.auth.jwt.jwks-uri=" + server.baseUrl() + "/jwks",
+					"--gateway.callers[1].name=billing-jwt", "--gateway.callers[1].subject=" + TestJwts.BILLING_SUBJECT,
+					"--gateway.callers[1].intents=sso");
 		gateway = context;
 		client = WebTestClient.bindToServer()
 			.baseUrl("http://localhost:" + context.getEnvironment().getProperty("local.server.port"))
@@ -130,6 +140,59 @@ class HostileInputTests {
 		assertProblemOrLink(result);
 		String requestId = result.getResponseHeaders().getFirst("X-Request-Id");
 		assertThat(requestId).as("a request id safe to log").matches("[A-Za-z0-9._:-]{1,128}");
+	}
+
+	@Property(tries = 200)
+	void forgedAndMangledJwtsAre401(@ForAll("tokens") String token) {
+		EntityExchangeResult<byte[]> result = client().post()
+			.uri("/v1/portal-links")
+			.header("Authorization", "Bearer " + token)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(GOOD)
+			.exchange()
+			.expectBody()
+			.returnResult();
+		statuses.computeIfAbsent(result.getStatus().value(), (status) -> new AtomicInteger()).incrementAndGet();
+		assertThat(result.getStatus().value()).as("status for %s", token).isEqualTo(401);
+		assertThat(result.getResponseHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+		assertThat(new String(result.getResponseBodyContent(), StandardCharsets.UTF_8))
+			.contains("\"code\":\"unauthorized\"")
+			.doesNotContain("Exception");
+		assertGoodRequestStillWorks();
+	}
+
+	@Provide
+	Arbitrary<String> tokens() {
+		String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		Arbitrary<String> segment = Arbitraries.strings().withChars(alphabet).ofMaxLength(600);
+		Arbitrary<String> random = Combinators.combine(segment, segment, segment)
+			.as((header, payload, signature) -> "eyJ" + header + "." + payload + "." + signature);
+		Arbitrary<String> json = Arbitraries.oneOf(Arbitraries.strings().all().ofMaxLength(100),
+				Arbitraries.of("{}", "[]", "null", "{\"alg\":\"none\"}", "{\"alg\":\"HS256\",\"kid\":\"rsa-1\"}",
+						"{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"crit\":[\"x\"]}",
+						"{\"alg\":\"ES256\",\"kid\":\"rsa-1\"}", "{\"alg\":\"RS256\",\"jku\":\"http://evil/\"}",
+						"{\"alg\":\"RS256\",\"kid\":\"../../etc/passwd\"}", "{\"alg\":1}",
+						"{\"alg\":\"RSA-OAEP\",\"enc\":\"A128GCM\"}"));
+		Arbitrary<String> claims = Arbitraries.of(
+				"{}", "{\"sub\":\"" + TestJwts.BILLING_SUBJECT + "\"}", "{\"sub\":\"" + TestJwts.BILLING_SUBJECT
+						+ "\",\"aud\":\"portal-gateway\",\"iss\":\"" + TestJwts.ISSUER + "\",\"exp\":99999999999}",
+				"{\"exp\":\"soon\"}", "{\"aud\":[1,2]}", "not json");
+		Arbitrary<String> crafted = Combinators.combine(json, claims, segment)
+			.as((header, payload, signature) -> base64url(header) + "." + base64url(payload) + "." + signature)
+			.filter((token) -> token.startsWith("eyJ"));
+		// A valid token with one character of its claims changed.
+		String valid = TestJwts.sign(TestJwts.RSA);
+		int from = valid.indexOf('.') + 1;
+		int to = valid.lastIndexOf('.') - 2;
+		Arbitrary<String> mangled = Combinators
+			.combine(Arbitraries.integers().between(from, to), Arbitraries.of(alphabet.chars().boxed().toList()))
+			.as((at, c) -> valid.substring(0, at) + (char) (int) c + valid.substring(at + 1))
+			.filter((token) -> !token.equals(valid));
+		return Arbitraries.oneOf(random, crafted, mangled);
+	}
+
+	private static String base64url(String text) {
+		return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
 	}
 
 	@Provide
