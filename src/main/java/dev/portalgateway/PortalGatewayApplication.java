@@ -17,8 +17,9 @@ import org.springframework.boot.security.oauth2.server.resource.autoconfigure.re
  * would demand a login on every path including the management port's probes, run for
  * every request, and add its default headers ({@code Cache-Control: no-store} on cached
  * icons among them). Callers are authenticated by the routes' own filter
- * ({@code caller.CallerAuthentication}); {@code SecurityExclusionTests} proves no chain
- * is left.
+ * ({@code caller.CallerAuthentication});
+ * {@code JwtCallerIntegrationTests.springSecuritysWebFilterChainIsNotInstalled} proves no
+ * chain is left.
  */
 @SpringBootApplication(exclude = { SecurityAutoConfiguration.class, ReactiveWebSecurityAutoConfiguration.class,
 		ReactiveUserDetailsServiceAutoConfiguration.class, ReactiveManagementWebSecurityAutoConfiguration.class,

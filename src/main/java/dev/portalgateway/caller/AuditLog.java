@@ -79,11 +79,12 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 		GatewayProblem problem = Problems.problemOf(request);
 		Object upstream = request.attribute(UPSTREAM)
 			.orElse((problem != null && problem.upstreamRequestId() != null) ? problem.upstreamRequestId() : "-");
-		String caller = CallerAuthentication.findCaller(request).map(Caller::name).orElse("-");
-		// A JWT's subject is checked against policies, but one no policy names (403) is
-		// only signed, not configured: written only if it looks like a subject.
+		Caller found = CallerAuthentication.findCaller(request).orElse(null);
+		String caller = (found != null) ? found.name() : "-";
+		// A subject a policy names is configuration (printable, no spaces). One no policy
+		// names (403) is only signed by the issuer: written only if it looks like one.
 		String jwtSubject = CallerAuthentication.findSubject(request)
-			.map((sub) -> SAFE_SUBJECT.matcher(sub).matches() ? sub : "(unprintable)")
+			.map((sub) -> (found != null || SAFE_SUBJECT.matcher(sub).matches()) ? sub : "(unprintable)")
 			.map((sub) -> " subject=" + sub)
 			.orElse("");
 		String subject = request.attribute(SUBJECT).map(Object::toString).orElse("- intent=-");

@@ -216,6 +216,18 @@ class JwtCallerIntegrationTests {
 	}
 
 	@Test
+	void aSignedSubjectCannotForgeAuditFields(CapturedOutput output) {
+		String forging = "x outcome=created status=201\nportal_link caller=billing";
+		EntityExchangeResult<byte[]> result = requestLink(
+				TestJwts.sign(TestJwts.RSA, (claims) -> claims.subject(forging)));
+		assertThat(result.getStatus().value()).isEqualTo(403);
+		assertThat(output)
+			.contains("portal_link caller=- subject=(unprintable) organization=- intent=- "
+					+ "outcome=caller_not_allowed status=403")
+			.doesNotContain("subject=x outcome");
+	}
+
+	@Test
 	void aKeyTheIssuerRotatesInIsFetchedOnFirstSight() {
 		String token = TestJwts.sign(TestJwts.ROTATED);
 		assertThat(requestLink(token).getStatus().value()).isEqualTo(401);
