@@ -53,11 +53,11 @@ public class Problems {
 	 */
 	public GatewayProblem resolve(ServerWebExchange exchange, Throwable failure) {
 		GatewayProblem problem = toProblem(failure);
+		String requestId = RequestIds.of(exchange);
 		if (problem.code() == ProblemCode.INTERNAL_ERROR) {
-			RequestIds.inMdc(RequestIds.of(exchange),
-					() -> logger.error("Unexpected failure on request " + RequestIds.of(exchange), failure));
+			RequestIds.inMdc(requestId, () -> logger.error("Unexpected failure on request " + requestId, failure));
 		}
-		problem.getBody().setProperty("request_id", RequestIds.of(exchange));
+		problem.getBody().setProperty("request_id", requestId);
 		exchange.getAttributes().put(GatewayProblem.class.getName(), problem);
 		return problem;
 	}

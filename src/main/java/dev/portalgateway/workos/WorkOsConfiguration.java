@@ -119,10 +119,9 @@ class WorkOsConfiguration {
 			.responseTimeout(properties.responseTimeout());
 		String workOsBase = withoutTrailingSlash(properties.baseUrl());
 		// No http.client.requests observation: workos.client.requests (WorkOsClient)
-		// already
-		// times every attempt with its operation, status and outcome, and the observation
-		// (with its per-request key values and handlers) was a measurable share of a
-		// link's CPU (bench/RESULTS.md).
+		// already times every attempt with its operation, status and outcome, and the
+		// observation (with its per-request key values and handlers) was a measurable
+		// share of a link's CPU (bench/RESULTS.md).
 		WebClient.Builder common = builder.clone()
 			.observationRegistry(ObservationRegistry.NOOP)
 			.clientConnector(new ReactorClientHttpConnector(httpClient))
