@@ -54,9 +54,6 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 
 	private static final int MAX_JWT_LENGTH = 8192;
 
-	/** When to come back after the issuer's keys could not be had. */
-	private static final Duration KEYS_RETRY_AFTER = Duration.ofSeconds(5);
-
 	private final CallerAuthenticator callers;
 
 	private final @Nullable JwtVerifier jwt;
@@ -120,7 +117,7 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 		return Mono.error(problem(reason));
 	}
 
-	private static GatewayProblem problem(Rejection reason) {
+	private GatewayProblem problem(Rejection reason) {
 		return switch (reason) {
 			case MISSING_TOKEN -> new GatewayProblem(ProblemCode.UNAUTHORIZED,
 					"Send the caller token as 'Authorization: Bearer <token>'.")
@@ -129,7 +126,7 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 					"The token is valid, but no caller policy names its subject.");
 			case KEYS_UNAVAILABLE -> new GatewayProblem(ProblemCode.AUTH_UNAVAILABLE,
 					"The gateway cannot verify caller tokens right now; retry after the Retry-After delay.")
-				.withRetryAfter(KEYS_RETRY_AFTER);
+				.withRetryAfter((this.jwt != null) ? this.jwt.keysRetryAfter() : Duration.ofSeconds(1));
 			// Why a token is refused stays in the metrics: the body and header say only
 			// that it is.
 			default -> new GatewayProblem(ProblemCode.UNAUTHORIZED, "The bearer token is not valid.")

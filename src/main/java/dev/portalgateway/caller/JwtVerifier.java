@@ -64,6 +64,8 @@ final class JwtVerifier {
 	 */
 	private final @Nullable Cache<String, Verified> verified;
 
+	private final Duration keysRetryAfter;
+
 	JwtVerifier(Function<SignedJWT, Flux<JWK>> keys, JwtProperties properties, Clock clock, Ticker ticker) {
 		Set<JWSAlgorithm> algorithms = properties.algorithms()
 			.stream()
@@ -77,6 +79,8 @@ final class JwtVerifier {
 		this.clock = clock;
 		this.clockSkew = properties.clockSkew();
 		this.maxAge = properties.jwksMaxAge();
+		// A failed download is tried again no sooner than this (JwksCache).
+		this.keysRetryAfter = max(properties.jwksRefreshMinInterval(), Duration.ofSeconds(1));
 		this.verified = (properties.cacheSize() > 0) ? Caffeine.newBuilder()
 			.ticker(ticker)
 			// Maintenance on the common pool, never on an event loop.
@@ -84,6 +88,18 @@ final class JwtVerifier {
 			.maximumSize(properties.cacheSize())
 			.expireAfter(Expiry.<String, Verified>creating((token, entry) -> entry.lifetime()))
 			.build() : null;
+	}
+
+	private static Duration max(Duration one, Duration other) {
+		return (one.compareTo(other) >= 0) ? one : other;
+	}
+
+	/**
+	 * When a caller turned away for want of keys should come back: not before the keys
+	 * are downloaded again.
+	 */
+	Duration keysRetryAfter() {
+		return this.keysRetryAfter;
 	}
 
 	/** The token's subject, once it is verified. */

@@ -33,10 +33,11 @@ class PortalLinkHandler {
 	}
 
 	Mono<ServerResponse> create(ServerRequest request) {
-		return this.links.issue(request, PortalLinks.Format.GATEWAY).flatMap(this::created);
+		return this.quotas.observed(Operation.PORTAL_LINKS, this.links.issue(request, PortalLinks.Format.GATEWAY),
+				this::created);
 	}
 
-	private Mono<ServerResponse> created(PortalLinks.Issued issued) {
+	private Mono<ServerResponse> created(PortalLinks.Issued issued, UpstreamQuotas.Snapshot quota) {
 		GenerateLinkCommand command = issued.command();
 		GeneratedLink link = issued.link();
 		PortalLinkResponse body = new PortalLinkResponse(link.link(),
@@ -44,7 +45,7 @@ class PortalLinkHandler {
 				Objects.requireNonNull(command.intent(), "the gateway's format requires an intent").value());
 		return ServerResponse.status(HttpStatus.CREATED)
 			.cacheControl(CacheControl.noStore())
-			.headers(this.quotas.snapshot(Operation.PORTAL_LINKS)::addTo)
+			.headers(quota::addTo)
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body);
 	}

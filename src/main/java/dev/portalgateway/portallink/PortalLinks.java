@@ -14,6 +14,7 @@ import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.GatewayProblem.FieldError;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.system.RequestIds;
+import dev.portalgateway.system.UnreadBodies;
 import dev.portalgateway.workos.GenerateLinkCommand;
 import dev.portalgateway.workos.GeneratedLink;
 import dev.portalgateway.workos.Intent;
@@ -39,12 +40,6 @@ public class PortalLinks {
 
 	/** Bodies are a few hundred bytes; anything past this is a mistake or an attack. */
 	public static final int MAX_BODY_BYTES = 16 * 1024;
-
-	/**
-	 * How much of a too-large chunked body is read and dropped so the caller gets its 413
-	 * on a connection it is no longer writing to.
-	 */
-	static final long MAX_DRAINED_BYTES = 1024 * 1024;
 
 	/** The wire formats a link request can come in. */
 	public enum Format {
@@ -111,7 +106,7 @@ public class PortalLinks {
 		// A body announced over the limit is still read (and dropped) when it is not
 		// huge:
 		// see readBody.
-		if (request.headers().contentLength().orElse(0) > MAX_DRAINED_BYTES) {
+		if (request.headers().contentLength().orElse(0) > UnreadBodies.MAX_DRAINED_BYTES) {
 			return Mono.error(tooLarge());
 		}
 		return Mono.empty();
@@ -119,7 +114,8 @@ public class PortalLinks {
 
 	private static Mono<byte[]> readBody(ServerRequest request) {
 		// The limit also holds for chunked bodies that announce no length. Past it, the
-		// rest is read and dropped (up to MAX_DRAINED_BYTES) before the 413: answering
+		// rest is read and dropped (up to UnreadBodies.MAX_DRAINED_BYTES) before the 413:
+		// answering
 		// while the caller is still sending makes the connection close under it, and the
 		// caller sees a broken connection instead of the 413.
 		return request.body(BodyExtractors.toDataBuffers())
@@ -141,7 +137,7 @@ public class PortalLinks {
 			try {
 				int size = buffer.readableByteCount();
 				this.total += size;
-				if (this.total > MAX_DRAINED_BYTES) {
+				if (this.total > UnreadBodies.MAX_DRAINED_BYTES) {
 					// Not worth reading on: answer now, the connection will close.
 					throw PortalLinks.tooLarge();
 				}

@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.system.GatewayProblem;
@@ -42,7 +43,12 @@ public class KeyCooldown {
 	 */
 	private final AtomicBoolean probeNeeded = new AtomicBoolean();
 
-	private final AtomicBoolean probing = new AtomicBoolean();
+	/**
+	 * The probe out now, if any. A lease, not a flag: it is released when the attempt it
+	 * guards ends on any path ({@link #guard}'s {@code usingWhen}), and it expires by
+	 * itself at the request's deadline, so no path can leave the key wedged.
+	 */
+	private final AtomicReference<@Nullable ProbeLease> probe = new AtomicReference<>();
 
 	/** How often callers waiting behind a probe look again. */
 	static final Duration PROBE_RECHECK = Duration.ofMillis(100);
@@ -88,17 +94,16 @@ public class KeyCooldown {
 		if (store == null || store.isDegraded()) {
 			return Mono.empty();
 		}
-		return store.coolDown(duration).onErrorResume((failure) -> Mono.empty()).then();
+		return store.coolDown(duration).onErrorResume((failure) -> {
+			logger.warn("Could not share the cool-down through Redis (" + failure.getClass().getSimpleName()
+					+ "): the other replicas learn of it from WorkOS");
+			return Mono.empty();
+		}).then();
 	}
 
 	/** WorkOS answered with something other than 429: the key works again. */
 	public void keyWorks() {
 		this.probeNeeded.set(false);
-	}
-
-	/** A call to WorkOS ended, whatever the outcome: another may probe. */
-	public void attemptEnded() {
-		this.probing.set(false);
 	}
 
 	public Duration remaining() {
@@ -110,21 +115,43 @@ public class KeyCooldown {
 	}
 
 	/**
-	 * Completes when the key may be used: at once, after the cool-down if it ends within
-	 * {@code patience}, or with a 429 problem telling the caller when to come back.
+	 * Runs {@code attempt} once the key may be used: at once, after the cool-down if it
+	 * ends within {@code patience}, or not at all, failing with a 429 problem that tells
+	 * the caller when to come back. After a cool-down the attempt may be the one probe;
+	 * its lease is released when the attempt ends, whichever way it ends (answered,
+	 * refused by the quota, failed, timed out or cancelled).
 	 */
-	public Mono<Void> awaitWithin(Duration patience, Operation operation) {
+	public <T> Mono<T> guard(Duration patience, Operation operation, Mono<T> attempt) {
+		long deadline = this.ticker.read() + patience.toNanos();
+		return Mono.usingWhen(awaitWithin(patience, operation, deadline), (pass) -> attempt, Pass::release,
+				(pass, failure) -> pass.release(), Pass::release);
+	}
+
+	/**
+	 * Completes when the key may be used (see {@link #guard}); a probe it lets through is
+	 * released by {@link #guard}, or by itself at the deadline.
+	 */
+	Mono<Pass> awaitWithin(Duration patience, Operation operation) {
+		return awaitWithin(patience, operation, this.ticker.read() + patience.toNanos());
+	}
+
+	private Mono<Pass> awaitWithin(Duration patience, Operation operation, long deadline) {
 		SharedQuotaStore store = this.shared;
 		if (store == null || store.isDegraded()) {
-			return awaitWithin(remaining(), patience, operation);
+			return awaitWithin(remaining(), patience, operation, deadline);
 		}
-		return store.cooldownRemaining().onErrorReturn(Duration.ZERO).flatMap((elsewhere) -> {
-			if (!elsewhere.isZero()) {
-				// Another replica saw the 429: probe here too when it ends.
-				this.probeNeeded.set(true);
-			}
-			return awaitWithin(max(remaining(), elsewhere), patience, operation);
-		});
+		return store.cooldownRemaining()
+			// Redis did not say in time: there may be a cool-down. Look again shortly (or
+			// tell the caller to), as if one were running; never assume there is none.
+			.onErrorResume((failure) -> Mono.just(store.isDegraded() ? Duration.ZERO : PROBE_RECHECK))
+			.flatMap((elsewhere) -> {
+				if (!elsewhere.isZero()) {
+					// Another replica saw the 429 (or Redis is unsure): probe here too
+					// when it ends.
+					this.probeNeeded.set(true);
+				}
+				return awaitWithin(max(remaining(), elsewhere), patience, operation, deadline);
+			});
 	}
 
 	private static Duration max(Duration one, Duration other) {
@@ -136,11 +163,15 @@ public class KeyCooldown {
 	 * time for the call itself, else answers 429. After a cool-down only one call probes
 	 * WorkOS; the others wait for its answer instead of all going at once.
 	 */
-	private Mono<Void> awaitWithin(Duration remaining, Duration patience, Operation operation) {
+	private Mono<Pass> awaitWithin(Duration remaining, Duration patience, Operation operation, long deadline) {
 		Duration wait = remaining;
 		if (remaining.isZero()) {
-			if (!this.probeNeeded.get() || this.probing.compareAndSet(false, true)) {
-				return Mono.empty();
+			if (!this.probeNeeded.get()) {
+				return Mono.just(Pass.FREE);
+			}
+			ProbeLease lease = takeProbe(deadline);
+			if (lease != null) {
+				return Mono.just(lease);
 			}
 			wait = PROBE_RECHECK;
 		}
@@ -148,7 +179,7 @@ public class KeyCooldown {
 		Duration callBudget = min(patience.dividedBy(2), Duration.ofSeconds(1));
 		if (wait.plus(callBudget).compareTo(patience) <= 0) {
 			Duration left = patience.minus(wait);
-			return Mono.delay(wait).then(Mono.defer(() -> awaitWithin(left, operation)));
+			return Mono.delay(wait).then(Mono.defer(() -> awaitWithin(left, operation, deadline)));
 		}
 		this.rejected.get(operation).increment();
 		return Mono.error(new GatewayProblem(ProblemCode.RATE_LIMITED,
@@ -156,8 +187,56 @@ public class KeyCooldown {
 			.withRetryAfter(wait));
 	}
 
+	/** The probe lease, if no other is out (or the one out has expired). */
+	private @Nullable ProbeLease takeProbe(long deadline) {
+		long now = this.ticker.read();
+		ProbeLease current = this.probe.get();
+		if (current != null && current.expiresAt() - now > 0) {
+			return null;
+		}
+		ProbeLease lease = new ProbeLease(this, Math.max(deadline, now + 1));
+		return this.probe.compareAndSet(current, lease) ? lease : null;
+	}
+
+	/** Whether a call is out probing WorkOS after a cool-down now. */
+	public boolean probing() {
+		ProbeLease current = this.probe.get();
+		return current != null && current.expiresAt() - this.ticker.read() > 0;
+	}
+
 	private static Duration min(Duration one, Duration other) {
 		return (one.compareTo(other) <= 0) ? one : other;
+	}
+
+	/** What a call holds while it uses the key: nothing, or the probe lease. */
+	sealed interface Pass permits FreePass, ProbeLease {
+
+		Pass FREE = new FreePass();
+
+		/** Gives back what was taken; safe to call more than once. */
+		Mono<Void> release();
+
+	}
+
+	private record FreePass() implements Pass {
+
+		@Override
+		public Mono<Void> release() {
+			return Mono.empty();
+		}
+
+	}
+
+	/**
+	 * The one probe after a cool-down, until it ends or {@code expiresAt} (ticker time).
+	 */
+	private record ProbeLease(KeyCooldown owner, long expiresAt) implements Pass {
+
+		@Override
+		public Mono<Void> release() {
+			return Mono.fromRunnable(() -> this.owner.probe.compareAndSet(this, null));
+		}
+
 	}
 
 }

@@ -28,6 +28,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.Gauge;
@@ -38,6 +39,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 import org.springframework.core.io.ClassPathResource;
 
@@ -45,10 +47,13 @@ import org.springframework.core.io.ClassPathResource;
  * Quotas and the cool-down kept in Redis, so all replicas share one WorkOS budget.
  * <p>
  * Keys carry the key fingerprint as a hash tag ({@code {gw:ab12cd34}:…}) so one key's
- * data stays on one Redis Cluster slot. When Redis fails or is slower than
- * {@code redis-timeout}, the store is <em>degraded</em>: callers fall back to a local
- * share of the limit until a heartbeat reaches Redis again. Each transition is logged
- * once.
+ * data stays on one Redis Cluster slot. The store is <em>degraded</em> (callers fall back
+ * to a local share of the limit) when a heartbeat fails, or after {@link #DEGRADE_AFTER}
+ * commands in a row failed outright; a command that is merely slower than
+ * {@code redis-timeout} makes the store check Redis at once with a heartbeat, so one slow
+ * answer under load does not give away the shared budget, while a Redis that hangs is
+ * found within a heartbeat's timeout. It is healthy again when a command or heartbeat
+ * succeeds. Each transition is logged once.
  */
 public class SharedQuotaStore {
 
@@ -79,7 +84,7 @@ public class SharedQuotaStore {
 
 	private final AtomicBoolean degraded = new AtomicBoolean();
 
-	/** Failed or slow commands in a row before the store counts as degraded. */
+	/** Commands in a row that failed outright before the store counts as degraded. */
 	static final int DEGRADE_AFTER = 3;
 
 	private final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -96,6 +101,11 @@ public class SharedQuotaStore {
 
 	private volatile @Nullable Disposable heartbeats;
 
+	/** Set while a heartbeat asked for by a slow command is out. */
+	private final AtomicBoolean checking = new AtomicBoolean();
+
+	private final ClientResources resources;
+
 	/**
 	 * Connects at once (this runs at startup, off the event loops); if Redis is not there
 	 * yet the store starts degraded and heartbeats connect it later, asynchronously.
@@ -111,9 +121,10 @@ public class SharedQuotaStore {
 		this.cooldownSha = sha1(COOLDOWN);
 		// A dedicated Lettuce connection: commands fail at once while Redis is away (the
 		// gateway then enforces its local share), and Lettuce reconnects within a second.
-		this.client = RedisClient.create(DefaultClientResources.builder()
+		this.resources = DefaultClientResources.builder()
 			.reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-			.build());
+			.build();
+		this.client = RedisClient.create(this.resources);
 		this.client.setOptions(ClientOptions.builder()
 			.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
 			.socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
@@ -125,7 +136,10 @@ public class SharedQuotaStore {
 			.connectAsync(StringCodec.UTF8, uri)
 			.toCompletableFuture();
 		try {
-			this.connection.set(connecting.get(connectTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS));
+			StatefulRedisConnection<String, String> connected = connecting.get(connectTimeout.toMillis() + 1000,
+					TimeUnit.MILLISECONDS);
+			this.connection.set(connected);
+			warmUp(connected, connectTimeout);
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			connecting.cancel(true);
@@ -141,6 +155,23 @@ public class SharedQuotaStore {
 		Gauge.builder("gateway.ratelimit.replicas", this, SharedQuotaStore::replicas)
 			.description("Replicas sharing the WorkOS budget, as last seen in Redis")
 			.register(meters);
+	}
+
+	/**
+	 * Loads the scripts and makes one round trip before the first request, so the first
+	 * burst does not pay for {@code NOSCRIPT} and a cold connection (and time out).
+	 */
+	private void warmUp(StatefulRedisConnection<String, String> connected, Duration connectTimeout)
+			throws InterruptedException {
+		try {
+			connected.async().scriptLoad(WINDOW).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			connected.async().scriptLoad(COOLDOWN).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			// The first call loads them by text instead (EVAL after NOSCRIPT).
+			logger.warn("Could not load the Redis scripts at startup (" + ex.getClass().getSimpleName()
+					+ "); they will be loaded on first use");
+		}
 	}
 
 	private static String script(String name) {
@@ -187,30 +218,54 @@ public class SharedQuotaStore {
 			.onErrorResume(RedisNoScriptException.class, (missing) -> redis.<T>eval(script, type, keys, args)));
 	}
 
-	/** Takes a permit from the shared log of this operation, if one is free. */
-	Mono<Decision> acquire(Operation operation, int limit, Duration window) {
+	/**
+	 * Takes a permit from the shared log of this operation, if one is free. Asking again
+	 * with the same {@code permitId} never takes a second permit: an answer lost to a
+	 * timeout can be asked for again.
+	 */
+	Mono<Decision> acquire(Operation operation, int limit, Duration window, String permitId) {
 		return this
 			.<List<Long>>eval(WINDOW, this.windowSha, ScriptOutputType.MULTI,
 					new String[] { this.prefix + "quota:" + operation.tag() }, Integer.toString(limit),
-					Long.toString(window.toMillis()), Uuids.random())
+					Long.toString(window.toMillis()), permitId)
 			.next()
 			.timeout(this.timeout)
 			.map((answer) -> new Decision(answer.get(0) == 1, limit, answer.get(1).intValue(),
 					Duration.ofMillis(answer.get(2))))
 			.doOnNext((decision) -> healthy())
-			.doOnError(this::degrade);
+			.doOnError(this::failed);
 	}
 
-	/** Starts or lengthens the shared cool-down; returns what is left of it. */
-	Mono<Duration> coolDown(Duration duration) {
-		return this
-			.<Long>eval(COOLDOWN, this.cooldownSha, ScriptOutputType.INTEGER, new String[] { this.prefix + "cooldown" },
-					Long.toString(duration.toMillis()))
-			.next()
-			.timeout(this.timeout)
-			.map(Duration::ofMillis)
-			.doOnError(this::degrade);
+	/** Takes a permit under a fresh id (tests). */
+	Mono<Decision> acquire(Operation operation, int limit, Duration window) {
+		return acquire(operation, limit, window, Uuids.random());
 	}
+
+	/**
+	 * Starts or lengthens the shared cool-down; completes with what is left of it once
+	 * Redis holds it. A try that fails or is slow is repeated (lengthening is idempotent)
+	 * for up to {@link #COOLDOWN_WRITE_TRIES} tries while the store is not degraded, so a
+	 * caller's 429 does not outrun the other replicas' knowledge of it.
+	 */
+	Mono<Duration> coolDown(Duration duration) {
+		return Mono
+			.defer(() -> this
+				.<Long>eval(COOLDOWN, this.cooldownSha, ScriptOutputType.INTEGER,
+						new String[] { this.prefix + "cooldown" }, Long.toString(duration.toMillis()))
+				.next()
+				.timeout(this.timeout))
+			.map(Duration::ofMillis)
+			.doOnNext((left) -> healthy())
+			.doOnError(this::failed)
+			.retryWhen(Retry.fixedDelay(COOLDOWN_WRITE_TRIES - 1, COOLDOWN_WRITE_PAUSE)
+				.filter((failure) -> !isDegraded())
+				.onRetryExhaustedThrow((spec, signal) -> signal.failure()));
+	}
+
+	/** How often a cool-down write is tried before the caller is answered anyway. */
+	static final int COOLDOWN_WRITE_TRIES = 8;
+
+	static final Duration COOLDOWN_WRITE_PAUSE = Duration.ofMillis(25);
 
 	/** What is left of the shared cool-down (zero when there is none). */
 	Mono<Duration> cooldownRemaining() {
@@ -218,7 +273,7 @@ public class SharedQuotaStore {
 			.timeout(this.timeout)
 			.map((left) -> (left > 0) ? Duration.ofMillis(left) : Duration.ZERO)
 			.defaultIfEmpty(Duration.ZERO)
-			.doOnError(this::degrade);
+			.doOnError(this::failed);
 	}
 
 	/**
@@ -239,7 +294,7 @@ public class SharedQuotaStore {
 				this.replicas.set(Math.max(this.expectedReplicas, count));
 				healthy();
 			})
-			.doOnError(this::degrade);
+			.doOnError(this::degradeNow);
 	}
 
 	public void startHeartbeats() {
@@ -264,12 +319,20 @@ public class SharedQuotaStore {
 				.zrem(this.prefix + "replicas", this.instance)
 				.timeout(this.timeout.multipliedBy(4))
 				.onErrorResume((failure) -> Mono.empty())
-				.doFinally((signal) -> current.closeAsync().thenRun(this.client::shutdownAsync))
+				.doFinally((signal) -> current.closeAsync().thenRun(this::shutDown))
 				.subscribe();
 		}
 		else {
-			this.client.shutdownAsync();
+			shutDown();
 		}
+	}
+
+	/**
+	 * Closes the client and then its own resources (event loops, timers): Lettuce leaves
+	 * resources passed in to whoever made them.
+	 */
+	private void shutDown() {
+		this.client.shutdownAsync().whenComplete((done, failure) -> this.resources.shutdown());
 	}
 
 	public boolean isDegraded() {
@@ -282,13 +345,24 @@ public class SharedQuotaStore {
 	}
 
 	/**
-	 * One failed or slow command. The request that saw it uses the local share either
-	 * way; the store switches only after {@link #DEGRADE_AFTER} in a row, so a single
-	 * slow answer under load does not flap it between modes.
+	 * One failed or slow command. A slow one asks for a heartbeat now (one at a time),
+	 * whose failure degrades the store; {@link #DEGRADE_AFTER} outright failures in a row
+	 * degrade it at once.
 	 */
-	private void degrade(Throwable failure) {
-		if (this.consecutiveFailures.incrementAndGet() >= DEGRADE_AFTER) {
+	private void failed(Throwable failure) {
+		if (failure instanceof TimeoutException) {
+			checkNow();
+		}
+		else if (this.consecutiveFailures.incrementAndGet() >= DEGRADE_AFTER) {
 			degradeNow(failure);
+		}
+	}
+
+	private void checkNow() {
+		if (this.checking.compareAndSet(false, true)) {
+			heartbeat().doFinally((signal) -> this.checking.set(false)).subscribe((count) -> {
+			}, (failure) -> {
+			});
 		}
 	}
 

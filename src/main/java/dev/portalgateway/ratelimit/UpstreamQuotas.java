@@ -3,13 +3,14 @@ package dev.portalgateway.ratelimit;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
+import dev.portalgateway.system.Uuids;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
@@ -36,12 +37,20 @@ public class UpstreamQuotas {
 
 	private final Map<Operation, Entry> entries = new EnumMap<>(Operation.class);
 
-	private final Map<Operation, AtomicRateLimiter> shares = new EnumMap<>(Operation.class);
+	/** This replica's share of each limit, used while the Redis store is degraded. */
+	private final Map<Operation, AtomicReference<AtomicRateLimiter>> shares = new EnumMap<>(Operation.class);
 
-	private final Map<Operation, AtomicReference<SharedQuotaStore.Decision>> lastShared = new EnumMap<>(
-			Operation.class);
+	private final Map<Operation, Counter> unknown = new EnumMap<>(Operation.class);
+
+	/**
+	 * Where a request keeps the shared store's answer to its own permit, for its
+	 * {@code RateLimit-*} headers (see {@link #observed}).
+	 */
+	private static final Class<Seen> SEEN = Seen.class;
 
 	private final Ticker ticker;
+
+	private final String keyFingerprint;
 
 	private final @Nullable SharedQuotaStore shared;
 
@@ -56,18 +65,13 @@ public class UpstreamQuotas {
 	public UpstreamQuotas(RateLimitProperties properties, String keyFingerprint, Ticker ticker, MeterRegistry meters,
 			@Nullable SharedQuotaStore shared) {
 		this.ticker = ticker;
+		this.keyFingerprint = keyFingerprint;
 		this.shared = shared;
 		for (Operation operation : Operation.values()) {
 			RateLimitProperties.Quota quota = properties.quota(operation);
-			RateLimiterConfig config = RateLimiterConfig.custom()
-				.limitForPeriod(quota.limit())
-				.limitRefreshPeriod(quota.period())
-				.timeoutDuration(quota.maxWait())
-				.writableStackTraceEnabled(false)
-				.build();
 			long start = ticker.read();
-			AtomicRateLimiter limiter = new AtomicRateLimiter(operation.tag() + "-" + keyFingerprint, config,
-					ticker::read);
+			AtomicRateLimiter limiter = limiter(operation.tag() + "-" + keyFingerprint, quota.limit(), quota.period(),
+					quota.maxWait());
 			Counter rejected = rejectedCounter(meters, operation, "quota");
 			Gauge
 				.builder("gateway.ratelimit.available.permits", limiter,
@@ -77,20 +81,32 @@ public class UpstreamQuotas {
 				.register(meters);
 			this.entries.put(operation, new Entry(limiter, quota, start, rejected));
 			if (shared != null) {
-				// The local share used while Redis is unreachable: limit / replicas last
-				// seen.
-				RateLimiterConfig share = RateLimiterConfig.from(config).limitForPeriod(shareOf(quota, shared)).build();
-				this.shares.put(operation,
-						new AtomicRateLimiter(operation.tag() + "-share-" + keyFingerprint, share, ticker::read));
-				this.lastShared.put(operation, new AtomicReference<>());
+				this.shares.put(operation, new AtomicReference<>(shareLimiter(operation, shared)));
+				this.unknown.put(operation, rejectedCounter(meters, operation, "store_unknown"));
 			}
 		}
 	}
 
+	private AtomicRateLimiter limiter(String name, int limit, Duration period, Duration maxWait) {
+		RateLimiterConfig config = RateLimiterConfig.custom()
+			.limitForPeriod(limit)
+			.limitRefreshPeriod(period)
+			.timeoutDuration(maxWait)
+			.writableStackTraceEnabled(false)
+			.build();
+		return new AtomicRateLimiter(name, config, this.ticker::read);
+	}
+
 	/**
 	 * The quota check to put in front of every call (and retry) of this operation: the
-	 * Resilience4j operator on the local limiter, or a permit from the shared Redis log,
-	 * falling back to this replica's share of the limit while Redis is unreachable.
+	 * Resilience4j operator on the local limiter, or a permit from the shared Redis log.
+	 * <p>
+	 * A Redis command that timed out or failed may still have run and taken a permit, so
+	 * an unknown answer is never followed by a local permit: the store is asked once more
+	 * with the same permit id (the script grants an id at most once), and if that is
+	 * unknown too the request is refused with 429 and {@code Retry-After: 1}. Only
+	 * requests that arrive while the store is declared degraded use this replica's local
+	 * share of the limit.
 	 */
 	public <T> Function<Mono<T>, Mono<T>> guard(Operation operation) {
 		SharedQuotaStore store = this.shared;
@@ -98,22 +114,40 @@ public class UpstreamQuotas {
 			return local(operation, this.entries.get(operation).limiter());
 		}
 		RateLimitProperties.Quota quota = this.entries.get(operation).quota();
-		return (call) -> Mono.defer(() -> {
+		return (call) -> Mono.deferContextual((context) -> {
 			if (store.isDegraded()) {
 				return call.transform(local(operation, share(operation, store)));
 			}
-			return store.acquire(operation, quota.limit(), quota.period())
-				.map(Optional::of)
-				.onErrorResume((failure) -> Mono.just(Optional.empty()))
+			String permit = Uuids.random();
+			Mono<SharedQuotaStore.Decision> ask = Mono
+				.defer(() -> store.acquire(operation, quota.limit(), quota.period(), permit));
+			return ask.onErrorResume((unanswered) -> store.isDegraded() ? Mono.error(unanswered) : ask)
+				.onErrorMap((unanswered) -> unknownOutcome(operation))
 				.flatMap((decision) -> {
-					if (decision.isEmpty()) {
-						return call.transform(local(operation, share(operation, store)));
-					}
-					this.lastShared.get(operation).set(decision.get());
-					return decision.get().granted() ? call
-							: Mono.error(rejected(operation, Snapshot.of(decision.get())));
+					context.getOrEmpty(SEEN).ifPresent((seen) -> ((Seen) seen).set(decision));
+					return decision.granted() ? call : Mono.error(rejected(operation, Snapshot.of(decision)));
 				});
 		});
+	}
+
+	/**
+	 * Runs {@code work} (a chain with this operation's {@link #guard}) and hands
+	 * {@code answer} the quota as this request's own permit left it: the shared store's
+	 * answer to it, or the local limiter now.
+	 */
+	public <T, R> Mono<R> observed(Operation operation, Mono<T> work, BiFunction<T, Snapshot, Mono<R>> answer) {
+		return Mono.defer(() -> {
+			Seen seen = new Seen();
+			return work.contextWrite((context) -> context.put(SEEN, seen)).flatMap((value) -> {
+				SharedQuotaStore.Decision decision = seen.get();
+				return answer.apply(value, (decision != null) ? Snapshot.of(decision) : snapshot(operation));
+			});
+		});
+	}
+
+	/** The shared store's answer to one request's permit. */
+	private static final class Seen extends AtomicReference<SharedQuotaStore.@Nullable Decision> {
+
 	}
 
 	private <T> Function<Mono<T>, Mono<T>> local(Operation operation, RateLimiter limiter) {
@@ -121,20 +155,52 @@ public class UpstreamQuotas {
 			.onErrorMap(RequestNotPermitted.class, (ex) -> rejected(operation));
 	}
 
+	private GatewayProblem unknownOutcome(Operation operation) {
+		this.unknown.get(operation).increment();
+		return new GatewayProblem(ProblemCode.RATE_LIMITED,
+				"The gateway could not tell whether its shared WorkOS quota has room; retry after the Retry-After delay.")
+			.withRetryAfter(Duration.ofSeconds(1));
+	}
+
 	private RateLimiter share(Operation operation, SharedQuotaStore store) {
-		AtomicRateLimiter share = this.shares.get(operation);
-		int wanted = shareOf(this.entries.get(operation).quota(), store);
-		if (share.getRateLimiterConfig().getLimitForPeriod() != wanted) {
-			share.changeLimitForPeriod(wanted);
+		AtomicReference<AtomicRateLimiter> current = this.shares.get(operation);
+		AtomicRateLimiter limiter = current.get();
+		Share wanted = Share.of(this.entries.get(operation).quota(), store.replicas());
+		if (limiter.getRateLimiterConfig().getLimitForPeriod() != wanted.permits()
+				|| !limiter.getRateLimiterConfig().getLimitRefreshPeriod().equals(wanted.period())) {
+			AtomicRateLimiter replaced = shareLimiter(operation, store);
+			return current.compareAndSet(limiter, replaced) ? replaced : current.get();
 		}
-		return share;
+		return limiter;
+	}
+
+	private AtomicRateLimiter shareLimiter(Operation operation, SharedQuotaStore store) {
+		RateLimitProperties.Quota quota = this.entries.get(operation).quota();
+		Share share = Share.of(quota, store.replicas());
+		return limiter(operation.tag() + "-share-" + this.keyFingerprint, share.permits(), share.period(),
+				quota.maxWait());
 	}
 
 	/**
-	 * This replica's part of the limit while Redis is away: limit / replicas, at least 1.
+	 * This replica's part of a limit while Redis is away: {@code limit / replicas} per
+	 * period, or, with fewer permits than replicas, one permit per
+	 * {@code period × replicas / limit}; either way the replicas together allow at most
+	 * {@code limit} per period (per fixed window of each replica).
+	 *
+	 * @param permits permits per window
+	 * @param period the window
 	 */
-	private static int shareOf(RateLimitProperties.Quota quota, SharedQuotaStore store) {
-		return Math.max(1, quota.limit() / store.replicas());
+	record Share(int permits, Duration period) {
+
+		static Share of(RateLimitProperties.Quota quota, int replicas) {
+			if (quota.limit() >= replicas) {
+				return new Share(quota.limit() / replicas, quota.period());
+			}
+			// Rounded up, so the replicas never add up to more than the limit.
+			long nanos = Math.multiplyExact(quota.period().toNanos(), (long) replicas);
+			return new Share(1, Duration.ofNanos((nanos + quota.limit() - 1) / quota.limit()));
+		}
+
 	}
 
 	static Counter rejectedCounter(MeterRegistry meters, Operation operation, String reason) {
@@ -150,13 +216,8 @@ public class UpstreamQuotas {
 		return this.entries.get(operation).limiter();
 	}
 
-	/** The quota's state now, for {@code RateLimit-*} headers. */
-	public Snapshot snapshot(Operation operation) {
-		SharedQuotaStore.Decision decision = (this.shared != null && !this.shared.isDegraded())
-				? this.lastShared.get(operation).get() : null;
-		if (decision != null) {
-			return Snapshot.of(decision);
-		}
+	/** The local quota's state now, for {@code RateLimit-*} headers. */
+	Snapshot snapshot(Operation operation) {
 		Entry entry = this.entries.get(operation);
 		long period = entry.quota().period().toNanos();
 		long intoWindow = Math.floorMod(this.ticker.read() - entry.start(), period);

@@ -30,9 +30,9 @@ final class RetryAfter {
 		}
 		String value = header.strip();
 		if (value.chars().allMatch(Character::isDigit)) {
-			// Very long digit strings would overflow; a day is already far beyond any
-			// useful wait.
-			long seconds = (value.length() > 6) ? Duration.ofDays(1).toSeconds() : Long.parseLong(value);
+			// Very long digit strings would overflow; a year is already far beyond any
+			// useful wait (the caller caps it at gateway.retry.max-cooldown).
+			long seconds = (value.length() > 8) ? Duration.ofDays(365).toSeconds() : Long.parseLong(value);
 			return atLeastMinimum(Duration.ofSeconds(seconds));
 		}
 		try {
@@ -42,6 +42,17 @@ final class RetryAfter {
 		catch (DateTimeParseException ex) {
 			return atLeastMinimum(fallback);
 		}
+	}
+
+	/**
+	 * The header as it may be logged: printable ASCII only, at most 40 characters.
+	 */
+	static String printable(@Nullable String header) {
+		if (header == null) {
+			return "(none)";
+		}
+		String printable = header.replaceAll("[^ -~]", "?");
+		return (printable.length() > 40) ? printable.substring(0, 40) + "..." : printable;
 	}
 
 	private static Duration atLeastMinimum(Duration wait) {

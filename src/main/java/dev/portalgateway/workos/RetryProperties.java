@@ -16,11 +16,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param jitter random spread of each computed wait, as a fraction (0.25 = ±25 %)
  * @param deadline how long one caller request may take in all; a wait that would cross it
  * is not taken and the caller is told when to come back instead
+ * @param maxCooldown the longest pause a WorkOS {@code Retry-After} may impose on the
+ * key; a longer one is cut to this (with a WARN line) and callers are never told more
  */
 @ConfigurationProperties("gateway.retry")
 public record RetryProperties(@DefaultValue("3") int maxRetries, @DefaultValue("500ms") Duration firstBackoff,
 		@DefaultValue("2") double multiplier, @DefaultValue("8s") Duration maxBackoff,
-		@DefaultValue("0.25") double jitter, @DefaultValue("10s") Duration deadline) {
+		@DefaultValue("0.25") double jitter, @DefaultValue("10s") Duration deadline,
+		@DefaultValue("5m") Duration maxCooldown) {
 
 	public RetryProperties {
 		if (maxRetries < 0 || maxRetries > 10) {
@@ -40,6 +43,9 @@ public record RetryProperties(@DefaultValue("3") int maxRetries, @DefaultValue("
 		}
 		if (deadline.isNegative() || deadline.isZero()) {
 			throw new IllegalArgumentException("gateway.retry.deadline must be positive");
+		}
+		if (maxCooldown.compareTo(Duration.ofSeconds(1)) < 0) {
+			throw new IllegalArgumentException("gateway.retry.max-cooldown must be at least 1s");
 		}
 	}
 

@@ -2,6 +2,8 @@ package dev.portalgateway.workos;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.ratelimit.Operation;
@@ -17,10 +19,10 @@ import reactor.util.retry.Retry;
  * <li>Retried: 429, 502, 503, 504, connection faults and timeouts; never another 4xx or a
  * 500 (WorkOS may have done the work; the idempotency key makes a retry safe, but a 500
  * usually repeats).</li>
- * <li>Wait: WorkOS's {@code Retry-After} when it sends one (at least 1 s), else
- * exponential backoff with jitter: {@code first × multiplier^n}, capped, spread by
- * ±jitter (the "equal jitter" family from the AWS Architecture Blog, "Exponential Backoff
- * And Jitter").</li>
+ * <li>Wait: WorkOS's {@code Retry-After} when it sends one (at least 1 s, at most
+ * {@code max-cooldown}), else exponential backoff with jitter:
+ * {@code first × multiplier^n}, capped, spread by ±jitter (the "equal jitter" family from
+ * the AWS Architecture Blog, "Exponential Backoff And Jitter").</li>
  * <li>Stop: after {@code max-retries}, or at once when the next wait would cross the
  * request's deadline; the caller is then told when to come back rather than held.</li>
  * </ul>
@@ -33,14 +35,27 @@ class UpstreamRetry {
 
 	private final MeterRegistry meters;
 
+	/** Where the jitter comes from; seeded in simulations so a run can be replayed. */
+	private final Supplier<RandomGenerator> random;
+
 	UpstreamRetry(RetryProperties properties, Ticker ticker, MeterRegistry meters) {
+		this(properties, ticker, meters, ThreadLocalRandom::current);
+	}
+
+	UpstreamRetry(RetryProperties properties, Ticker ticker, MeterRegistry meters, Supplier<RandomGenerator> random) {
 		this.properties = properties;
 		this.ticker = ticker;
 		this.meters = meters;
+		this.random = random;
 	}
 
 	Duration deadline() {
 		return this.properties.deadline();
+	}
+
+	/** The longest cool-down WorkOS's {@code Retry-After} may impose. */
+	Duration maxCooldown() {
+		return this.properties.maxCooldown();
 	}
 
 	/**
@@ -72,7 +87,7 @@ class UpstreamRetry {
 		double base = this.properties.firstBackoff().toNanos() * Math.pow(this.properties.multiplier(), retry);
 		double capped = Math.min(base, this.properties.maxBackoff().toNanos());
 		double jitter = this.properties.jitter();
-		double spread = (jitter > 0) ? ThreadLocalRandom.current().nextDouble(1 - jitter, 1 + jitter) : 1;
+		double spread = (jitter > 0) ? this.random.get().nextDouble(1 - jitter, 1 + jitter) : 1;
 		return Duration.ofNanos((long) (capped * spread));
 	}
 

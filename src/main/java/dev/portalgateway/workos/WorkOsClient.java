@@ -1,5 +1,6 @@
 package dev.portalgateway.workos;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -36,6 +37,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
 
 /**
  * The only client of the WorkOS API: generates Admin Portal links and turns every WorkOS
@@ -137,25 +139,39 @@ public class WorkOsClient {
 	/**
 	 * The resilience chain every WorkOS call goes through, in the order it runs: wait out
 	 * the key's cool-down (or give up with 429), take a permit from the operation's quota
-	 * (or give up with 429), make the call within what is left of the deadline, and on a
-	 * retryable failure go round again (cool-down, permit and all) as
-	 * {@link UpstreamRetry} decides.
+	 * (or give up with 429), make the call within the response timeout and what is left
+	 * of the deadline, and on a retryable failure go round again (cool-down, permit and
+	 * all) as {@link UpstreamRetry} decides. Whatever an attempt takes (the probe after a
+	 * cool-down) is given back when that attempt ends, on every path. A failure that is
+	 * not WorkOS's or the network's is a bug of ours: it is not retried and reaches the
+	 * caller as a 500.
 	 */
 	private <T> Mono<T> call(Operation operation, Duration budget, @Nullable String requestId,
 			Supplier<Mono<T>> exchange) {
+		boolean keyed = usesKey(operation);
 		return Mono.defer(() -> {
 			long deadline = this.ticker.read() + budget.toNanos();
 			Mono<T> attempt = Mono
-				.defer(() -> timed(operation,
-						exchange.get()
-							.timeout(left(deadline))
-							.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
-									(failure) -> transportProblem(failure, requestId))))
+				.defer(() -> timed(operation, exchange.get()
+					.timeout(min(this.properties.responseTimeout(), left(deadline)))
+					.onErrorMap(WorkOsClient::isTransportFailure, (failure) -> transportProblem(failure, requestId))))
 				.transformDeferred(this.quotas.guard(operation));
-			return Mono.defer(() -> this.cooldown.awaitWithin(left(deadline), operation))
-				.then(attempt)
-				.retryWhen(this.retry.until(deadline, operation));
+			Mono<T> guarded = keyed ? Mono.defer(() -> this.cooldown.guard(left(deadline), operation, attempt))
+					: attempt;
+			return guarded.retryWhen(this.retry.until(deadline, operation));
 		});
+	}
+
+	/**
+	 * Whether calls of this operation go to WorkOS with the key, so that WorkOS's answers
+	 * tell about the key: not so for an icon list from a CDN.
+	 */
+	private boolean usesKey(Operation operation) {
+		return operation == Operation.PORTAL_LINKS || this.iconClient == this.webClient;
+	}
+
+	private static Duration min(Duration one, Duration other) {
+		return (one.compareTo(other) <= 0) ? one : other;
 	}
 
 	private Duration left(long deadline) {
@@ -171,9 +187,17 @@ public class WorkOsClient {
 			return exchange.doOnSuccess((value) -> stop(sample, operation, "2xx"))
 				.doOnError((failure) -> stop(sample, operation,
 						(failure instanceof UpstreamProblem problem) ? problem.cause() : "error"))
-				.doOnCancel(() -> stop(sample, operation, "cancelled"))
-				.doFinally((signal) -> this.cooldown.attemptEnded());
+				.doOnCancel(() -> stop(sample, operation, "cancelled"));
 		});
+	}
+
+	/**
+	 * A failure of the network or of WorkOS's answer in time, as opposed to a bug of
+	 * ours.
+	 */
+	private static boolean isTransportFailure(Throwable failure) {
+		return !(failure instanceof GatewayProblem) && (failure instanceof WebClientRequestException
+				|| hasCause(failure, IOException.class, TimeoutException.class, ReadTimeoutException.class));
 	}
 
 	private void stop(Timer.Sample sample, Operation operation, String status) {
@@ -204,11 +228,14 @@ public class WorkOsClient {
 				.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId, requestId)))
 				.map((body) -> new GeneratedLink(body.link(), this.clock.instant(), upstreamRequestId));
 		}
-		return failed(response, upstreamRequestId, requestId);
+		return failed(response, upstreamRequestId, requestId, true);
 	}
 
 	private Mono<List<ProviderIcon>> readIcons(ClientResponse response) {
-		answered(response);
+		boolean keyed = usesKey(Operation.PROVIDER_ICONS);
+		if (keyed) {
+			answered(response);
+		}
 		String upstreamRequestId = RequestIds
 			.wellFormedOrNull(response.headers().asHttpHeaders().getFirst(UPSTREAM_REQUEST_ID));
 		if (response.statusCode().value() == 404) {
@@ -223,7 +250,7 @@ public class WorkOsClient {
 						null, null)));
 		}
 		if (!response.statusCode().is2xxSuccessful()) {
-			return failed(response, upstreamRequestId, null);
+			return failed(response, upstreamRequestId, null, keyed);
 		}
 		return response.bodyToMono(JsonNode.class)
 			.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
@@ -257,15 +284,18 @@ public class WorkOsClient {
 		return List.copyOf(icons);
 	}
 
-	/** Reads an error answer and fails with the matching problem. */
-	private <T> Mono<T> failed(ClientResponse response, @Nullable String upstreamRequestId,
-			@Nullable String requestId) {
+	/**
+	 * Reads an error answer and fails with the matching problem; a 429 from WorkOS itself
+	 * ({@code keyed}) cools the key down first.
+	 */
+	private <T> Mono<T> failed(ClientResponse response, @Nullable String upstreamRequestId, @Nullable String requestId,
+			boolean keyed) {
 		HttpStatusCode status = response.statusCode();
 		return response.bodyToMono(ErrorBody.class)
 			.onErrorResume((failure) -> Mono.empty())
 			.defaultIfEmpty(ErrorBody.NONE)
 			.map((body) -> problemFor(status, body, response.headers().asHttpHeaders(), upstreamRequestId, requestId))
-			.flatMap((problem) -> coolDownOn429(problem).then(Mono.error(problem)));
+			.flatMap((problem) -> (keyed ? coolDownOn429(problem) : Mono.<Void>empty()).then(Mono.error(problem)));
 	}
 
 	private GatewayProblem problemFor(HttpStatusCode status, ErrorBody body, HttpHeaders headers,
@@ -283,9 +313,9 @@ public class WorkOsClient {
 						"WorkOS refused the gateway's credentials; the operators need to check the API key.", cause,
 						false, null, null);
 			case 429 -> {
-				Duration retryAfter = RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER), this.clock,
-						DEFAULT_RETRY_AFTER);
-
+				Duration retryAfter = capped(
+						RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER), this.clock, DEFAULT_RETRY_AFTER),
+						headers.getFirst(HttpHeaders.RETRY_AFTER), requestId);
 				yield new UpstreamProblem(ProblemCode.RATE_LIMITED, "WorkOS is rate limiting this gateway.", cause,
 						true, retryAfter, null);
 			}
@@ -306,6 +336,23 @@ public class WorkOsClient {
 		}
 		problem.withUpstreamRequestId(upstreamRequestId);
 		return problem;
+	}
+
+	/**
+	 * WorkOS's wait, at most {@code gateway.retry.max-cooldown}: a {@code Retry-After} of
+	 * days (a bug or a misconfigured proxy) must not stop the gateway for days, nor be
+	 * passed on to callers.
+	 */
+	private Duration capped(Duration retryAfter, @Nullable String header, @Nullable String requestId) {
+		Duration max = this.retry.maxCooldown();
+		if (retryAfter.compareTo(max) <= 0) {
+			return retryAfter;
+		}
+		RequestIds.inMdc(requestId,
+				() -> logger
+					.warn("WorkOS sent Retry-After: " + RetryAfter.printable(header) + " (" + retryAfter.toSeconds()
+							+ " s); waiting gateway.retry.max-cooldown (" + max.toSeconds() + " s) instead"));
+		return max;
 	}
 
 	/** Any answer but 429 ends the probing that follows a cool-down. */

@@ -84,18 +84,19 @@ class WorkOsConfiguration {
 	/**
 	 * What guards calls to WorkOS: the time source, quotas, the key's cool-down and
 	 * retries.
+	 *
 	 * @param ticker nano time for deadlines, quotas and the cool-down
 	 * @param quotas per-operation rate limiters
 	 * @param cooldown the key's cool-down after a WorkOS 429
 	 * @param retry the retry policy's settings
 	 * @param meters where client metrics go
 	 */
-	private static String withoutTrailingSlash(java.net.URI url) {
-		return url.toString().replaceAll("/+$", "");
-	}
-
 	record Resilience(Ticker ticker, UpstreamQuotas quotas, KeyCooldown cooldown, RetryProperties retry,
 			MeterRegistry meters) {
+	}
+
+	private static String withoutTrailingSlash(java.net.URI url) {
+		return url.toString().replaceAll("/+$", "");
 	}
 
 	static ConnectionProvider connections(WorkOsProperties properties) {
@@ -114,9 +115,15 @@ class WorkOsConfiguration {
 
 	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, IconSourceProperties icons,
 			String version, Clock clock, ConnectionProvider connections, Resilience resilience) {
+		return create(builder, properties, icons, version, clock, connections, resilience,
+				new UpstreamRetry(resilience.retry(), resilience.ticker(), resilience.meters()));
+	}
+
+	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, IconSourceProperties icons,
+			String version, Clock clock, ConnectionProvider connections, Resilience resilience, UpstreamRetry retry) {
 		HttpClient httpClient = HttpClient.create(connections)
-			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
-			.responseTimeout(properties.responseTimeout());
+			// The response timeout is in WorkOsClient's chain, with the deadline.
+			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis());
 		String workOsBase = withoutTrailingSlash(properties.baseUrl());
 		// No http.client.requests observation: workos.client.requests (WorkOsClient)
 		// already times every attempt with its operation, status and outcome, and the
@@ -138,8 +145,7 @@ class WorkOsConfiguration {
 		// key.
 		WebClient iconClient = iconBase.equals(workOsBase) ? webClient : common.clone().baseUrl(iconBase).build();
 		return new WorkOsClient(webClient, iconClient, icons.path(), properties, clock, resilience.ticker(),
-				resilience.quotas(), resilience.cooldown(),
-				new UpstreamRetry(resilience.retry(), resilience.ticker(), resilience.meters()), resilience.meters());
+				resilience.quotas(), resilience.cooldown(), retry, resilience.meters());
 	}
 
 }

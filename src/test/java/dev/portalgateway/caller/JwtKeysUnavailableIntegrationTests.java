@@ -1,6 +1,9 @@
 package dev.portalgateway.caller;
 
+import java.time.Duration;
+
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.ManualTicker;
 import dev.portalgateway.OpenApiContract;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestJwts;
@@ -8,7 +11,9 @@ import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -23,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is told to come back (503 with {@code Retry-After}), not that its token is invalid, and
  * WorkOS is not called; once the issuer answers, the same token works.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "management.server.port=0", "gateway.auth.jwt.jwks-refresh-min-interval=0s" })
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
+@Import(ManualTicker.InContext.class)
 class JwtKeysUnavailableIntegrationTests {
 
 	@RegisterExtension
@@ -43,6 +48,9 @@ class JwtKeysUnavailableIntegrationTests {
 	@LocalServerPort
 	int port;
 
+	@Autowired
+	ManualTicker ticker;
+
 	@Test
 	void answers503UntilTheIssuersKeysCanBeHad() {
 		issuer.stubFor(get("/jwks").willReturn(aResponse().withStatus(500)));
@@ -53,12 +61,16 @@ class JwtKeysUnavailableIntegrationTests {
 		String token = TestJwts.sign(TestJwts.RSA);
 		EntityExchangeResult<byte[]> unavailable = requestLink(token);
 		assertThat(unavailable.getStatus().value()).isEqualTo(503);
-		assertThat(unavailable.getResponseHeaders().getFirst("Retry-After")).isEqualTo("5");
+		// Not before the default jwks-refresh-min-interval: the keys are not asked for
+		// again sooner.
+		assertThat(unavailable.getResponseHeaders().getFirst("Retry-After")).isEqualTo("10");
 		assertThat(new String(unavailable.getResponseBodyContent())).contains("\"code\":\"auth_unavailable\"");
 		OpenApiContract.assertInteractionMatches(unavailable);
 		assertThat(WorkOsFixtures.linkRequests(workOs)).isEmpty();
 
 		issuer.stubFor(get("/jwks").willReturn(aResponse().withStatus(200).withBody(TestJwts.jwks())));
+		assertThat(requestLink(token).getStatus().value()).as("within the refresh interval").isEqualTo(503);
+		this.ticker.advance(Duration.ofSeconds(10));
 		assertThat(requestLink(token).getStatus().value()).isEqualTo(201);
 		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(1);
 	}

@@ -2,6 +2,7 @@ package dev.portalgateway.reliability;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,18 +12,14 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.portalgateway.OwnNettyResources;
 import dev.portalgateway.PortalGatewayApplication;
+import dev.portalgateway.Seeded;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestJwts;
 import dev.portalgateway.WorkOsFixtures;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -53,7 +50,7 @@ class HostileInputTests {
 
 	static final String GOOD = "{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}";
 
-	@BeforeContainer
+	@BeforeAll
 	static void start() {
 		WireMockServer server = new WireMockServer(WireMockConfiguration.wireMockConfig().dynamicPort());
 		server.start();
@@ -84,7 +81,7 @@ class HostileInputTests {
 
 	private static final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
 
-	@AfterContainer
+	@AfterAll
 	static void stop() {
 		int sent = statuses.values().stream().mapToInt(AtomicInteger::get).sum();
 		IntBinaryOperator between = (from, to) -> statuses.entrySet()
@@ -104,32 +101,44 @@ class HostileInputTests {
 		}
 	}
 
-	@Property(tries = 300)
-	void anyBodyIsAnsweredWithoutA5xx(@ForAll("bodies") String body) {
-		assertProblemOrLink(send(body.getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON, null));
-		assertGoodRequestStillWorks();
+	@Test
+	void anyBodyIsAnsweredWithoutA5xx() {
+		Seeded.check("bodies", 300, (seeded) -> {
+			assertProblemOrLink(send(body(seeded).getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON, null));
+			assertGoodRequestStillWorks();
+		});
 	}
 
-	@Property(tries = 40)
-	void deepNestingIsA400(@ForAll("depths") int depth) {
-		String body = "{\"organization\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
-		EntityExchangeResult<byte[]> result = send(body.getBytes(StandardCharsets.UTF_8), MediaType.APPLICATION_JSON,
-				null);
-		assertThat(result.getStatus().value()).isIn(400, 413);
-		assertProblemOrLink(result);
+	@Test
+	void deepNestingIsA400() {
+		Seeded.check("depths", 40, (seeded) -> {
+			int depth = seeded.between(400, 5000);
+			String body = "{\"organization\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
+			EntityExchangeResult<byte[]> result = send(body.getBytes(StandardCharsets.UTF_8),
+					MediaType.APPLICATION_JSON, null);
+			assertThat(result.getStatus().value()).isIn(400, 413);
+			assertProblemOrLink(result);
+		});
 	}
 
-	@Property(tries = 30)
-	void oversizedBodiesAre413(@ForAll("sizes") int size) {
-		byte[] body = ("{\"organization\":\"" + "x".repeat(size) + "\"}").getBytes(StandardCharsets.UTF_8);
-		EntityExchangeResult<byte[]> result = send(body, MediaType.APPLICATION_JSON, null);
-		assertThat(result.getStatus().value()).isEqualTo(413);
-		assertProblemOrLink(result);
-		assertGoodRequestStillWorks();
+	@Test
+	void oversizedBodiesAre413() {
+		Seeded.check("sizes", 30, (seeded) -> {
+			int size = seeded.between(16 * 1024, 200 * 1024);
+			byte[] body = ("{\"organization\":\"" + "x".repeat(size) + "\"}").getBytes(StandardCharsets.UTF_8);
+			EntityExchangeResult<byte[]> result = send(body, MediaType.APPLICATION_JSON, null);
+			assertThat(result.getStatus().value()).isEqualTo(413);
+			assertProblemOrLink(result);
+			assertGoodRequestStillWorks();
+		});
 	}
 
-	@Property(tries = 150)
-	void junkInHeadersAndFieldsIsNeverA5xx(@ForAll("junk") String junk) {
+	@Test
+	void junkInHeadersAndFieldsIsNeverA5xx() {
+		Seeded.check("junk", 150, (seeded) -> junkIsNeverA5xx(junk(seeded)));
+	}
+
+	private void junkIsNeverA5xx(String junk) {
 		String escaped = junk.replace("\\", "\\\\").replace("\"", "\\\"");
 		String body = "{\"organization\":\"org_" + escaped + "\",\"intent\":\"sso\",\"return_url\":\"https://" + escaped
 				+ "/x\"}";
@@ -142,8 +151,12 @@ class HostileInputTests {
 		assertThat(requestId).as("a request id safe to log").matches("[A-Za-z0-9._:-]{1,128}");
 	}
 
-	@Property(tries = 200)
-	void forgedAndMangledJwtsAre401(@ForAll("tokens") String token) {
+	@Test
+	void forgedAndMangledJwtsAre401() {
+		Seeded.check("tokens", 200, (seeded) -> forgedJwtIs401(token(seeded)));
+	}
+
+	private void forgedJwtIs401(String token) {
 		EntityExchangeResult<byte[]> result = client().post()
 			.uri("/v1/portal-links")
 			.header("Authorization", "Bearer " + token)
@@ -161,71 +174,90 @@ class HostileInputTests {
 		assertGoodRequestStillWorks();
 	}
 
-	@Provide
-	Arbitrary<String> tokens() {
-		String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-		Arbitrary<String> segment = Arbitraries.strings().withChars(alphabet).ofMaxLength(600);
-		Arbitrary<String> random = Combinators.combine(segment, segment, segment)
-			.as((header, payload, signature) -> "eyJ" + header + "." + payload + "." + signature);
-		Arbitrary<String> json = Arbitraries.oneOf(Arbitraries.strings().all().ofMaxLength(100),
-				Arbitraries.of("{}", "[]", "null", "{\"alg\":\"none\"}", "{\"alg\":\"HS256\",\"kid\":\"rsa-1\"}",
-						"{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"crit\":[\"x\"]}",
-						"{\"alg\":\"ES256\",\"kid\":\"rsa-1\"}", "{\"alg\":\"RS256\",\"jku\":\"http://evil/\"}",
-						"{\"alg\":\"RS256\",\"kid\":\"../../etc/passwd\"}", "{\"alg\":1}",
-						"{\"alg\":\"RSA-OAEP\",\"enc\":\"A128GCM\"}"));
-		Arbitrary<String> claims = Arbitraries.of(
-				"{}", "{\"sub\":\"" + TestJwts.BILLING_SUBJECT + "\"}", "{\"sub\":\"" + TestJwts.BILLING_SUBJECT
-						+ "\",\"aud\":\"portal-gateway\",\"iss\":\"" + TestJwts.ISSUER + "\",\"exp\":99999999999}",
-				"{\"exp\":\"soon\"}", "{\"aud\":[1,2]}", "not json");
-		Arbitrary<String> crafted = Combinators.combine(json, claims, segment)
-			.as((header, payload, signature) -> base64url(header) + "." + base64url(payload) + "." + signature)
-			.filter((token) -> token.startsWith("eyJ"));
-		// A valid token with one character of its claims changed.
-		String valid = TestJwts.sign(TestJwts.RSA);
-		int from = valid.indexOf('.') + 1;
-		int to = valid.lastIndexOf('.') - 2;
-		Arbitrary<String> mangled = Combinators
-			.combine(Arbitraries.integers().between(from, to), Arbitraries.of(alphabet.chars().boxed().toList()))
-			.as((at, c) -> valid.substring(0, at) + (char) (int) c + valid.substring(at + 1))
-			.filter((token) -> !token.equals(valid));
-		return Arbitraries.oneOf(random, crafted, mangled);
+	private static final String BASE64URL = Seeded.alphabet('A', 'Z', 'a', 'z', '0', '9', '-', '-', '_', '_');
+
+	private static final List<String> HEADERS = List.of("{}", "[]", "null", "{\"alg\":\"none\"}",
+			"{\"alg\":\"HS256\",\"kid\":\"rsa-1\"}", "{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"crit\":[\"x\"]}",
+			"{\"alg\":\"ES256\",\"kid\":\"rsa-1\"}", "{\"alg\":\"RS256\",\"jku\":\"http://evil/\"}",
+			"{\"alg\":\"RS256\",\"kid\":\"../../etc/passwd\"}", "{\"alg\":1}",
+			"{\"alg\":\"RSA-OAEP\",\"enc\":\"A128GCM\"}");
+
+	private static final List<String> CLAIMS = List.of(
+			"{}", "{\"sub\":\"" + TestJwts.BILLING_SUBJECT + "\"}", "{\"sub\":\"" + TestJwts.BILLING_SUBJECT
+					+ "\",\"aud\":\"portal-gateway\",\"iss\":\"" + TestJwts.ISSUER + "\",\"exp\":99999999999}",
+			"{\"exp\":\"soon\"}", "{\"aud\":[1,2]}", "not json");
+
+	private static final String VALID_JWT = TestJwts.sign(TestJwts.RSA);
+
+	/**
+	 * A JWT-shaped token that must not pass: random segments, a crafted header and claims
+	 * with a random signature, or a valid token with one character of its claims changed.
+	 */
+	private static String token(Seeded seeded) {
+		return switch (seeded.between(0, 2)) {
+			case 0 -> "eyJ" + seeded.string(0, 600, BASE64URL) + "." + seeded.string(0, 600, BASE64URL) + "."
+					+ seeded.string(0, 600, BASE64URL);
+			case 1 -> crafted(seeded);
+			default -> mangled(seeded);
+		};
+	}
+
+	private static String crafted(Seeded seeded) {
+		while (true) {
+			String header = seeded.chance(0.3) ? seeded.anyString(100) : seeded.oneOf(HEADERS);
+			String crafted = base64url(header) + "." + base64url(seeded.oneOf(CLAIMS)) + "."
+					+ seeded.string(0, 600, BASE64URL);
+			if (crafted.startsWith("eyJ")) {
+				return crafted;
+			}
+		}
+	}
+
+	private static String mangled(Seeded seeded) {
+		int from = VALID_JWT.indexOf('.') + 1;
+		int to = VALID_JWT.lastIndexOf('.') - 2;
+		while (true) {
+			int at = seeded.between(from, to);
+			String mangled = VALID_JWT.substring(0, at) + seeded.string(1, 1, BASE64URL) + VALID_JWT.substring(at + 1);
+			if (!mangled.equals(VALID_JWT)) {
+				return mangled;
+			}
+		}
 	}
 
 	private static String base64url(String text) {
 		return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
 	}
 
-	@Provide
-	Arbitrary<String> bodies() {
-		Arbitrary<String> text = Arbitraries.strings().all().ofMaxLength(300);
-		Arbitrary<String> value = Arbitraries.oneOf(text.map((s) -> "\"" + s.replace("\"", "") + "\""),
-				Arbitraries.integers().map(String::valueOf), Arbitraries.of("null", "true", "[]", "{}", "1e999",
-						"\"org_1\"", "\"sso\"", "\"https://app.example.com\"", "\"\\u0000\""));
-		Arbitrary<String> field = Arbitraries.of("organization", "intent", "return_url", "success_url",
-				"intent_options", "it_contact_emails", "x", "__proto__", "");
-		Arbitrary<String> object = Combinators.combine(field, value, field, value)
-			.as((f1, v1, f2, v2) -> "{\"" + f1 + "\":" + v1 + ",\"" + f2 + "\":" + v2 + "}");
-		return Arbitraries.oneOf(text, object);
+	private static final List<String> VALUES = List.of("null", "true", "[]", "{}", "1e999", "\"org_1\"", "\"sso\"",
+			"\"https://app.example.com\"", "\"\\u0000\"");
+
+	private static final List<String> FIELDS = List.of("organization", "intent", "return_url", "success_url",
+			"intent_options", "it_contact_emails", "x", "__proto__", "");
+
+	/** Any text, or a two-field object of odd names and values. */
+	private static String body(Seeded seeded) {
+		if (seeded.chance(0.5)) {
+			return seeded.anyString(300);
+		}
+		return "{\"" + seeded.oneOf(FIELDS) + "\":" + value(seeded) + ",\"" + seeded.oneOf(FIELDS) + "\":"
+				+ value(seeded) + "}";
 	}
 
-	@Provide
-	Arbitrary<Integer> depths() {
-		return Arbitraries.integers().between(400, 5000);
+	private static String value(Seeded seeded) {
+		return switch (seeded.between(0, 2)) {
+			case 0 -> "\"" + seeded.anyString(300).replace("\"", "") + "\"";
+			case 1 -> Integer.toString(seeded.between(Integer.MIN_VALUE, Integer.MAX_VALUE - 1));
+			default -> seeded.oneOf(VALUES);
+		};
 	}
 
-	@Provide
-	Arbitrary<Integer> sizes() {
-		return Arbitraries.integers().between(16 * 1024, 200 * 1024);
-	}
+	private static final String JUNK = Seeded.alphabet('!', '~', '\u00a0', '\u024f', '\u202e', '\u202e', '\u200b',
+			'\u200b', '\ufeff', '\ufeff', '\ud83d', '\ud83d');
 
-	@Provide
-	Arbitrary<String> junk() {
-		return Arbitraries.strings()
-			.withCharRange('!', '~')
-			.withCharRange('\u00a0', '\u024f')
-			.withChars('\u202e', '\u200b', '\ufeff', '\ud83d')
-			.ofMinLength(1)
-			.ofMaxLength(200);
+	/** Visible ASCII, Latin letters, bidi overrides, zero-width and BOM characters. */
+	private static String junk(Seeded seeded) {
+		return seeded.string(1, 200, JUNK);
 	}
 
 	private static EntityExchangeResult<byte[]> send(byte[] body, MediaType type, @Nullable String requestId) {

@@ -16,9 +16,10 @@ class RetryAfterTests {
 
 	@ParameterizedTest
 	@CsvSource(delimiter = '|', nullValues = "NULL",
-			value = { "120 | PT2M", "1 | PT1S", "0 | PT1S", "' 30 ' | PT30S", "99999999999 | PT24H",
-					"'Sat, 28 Nov 2026 12:00:45 GMT' | PT45S", "'Sat, 28 Nov 2026 11:59:00 GMT' | PT1S", "NULL | PT7S",
-					"'' | PT7S", "soon | PT7S", "-5 | PT7S", "1.5 | PT7S" })
+			value = { "120 | PT2M", "1 | PT1S", "0 | PT1S", "' 30 ' | PT30S", "99999999999 | PT8760H",
+					"999999 | PT277H46M39S", "'Sat, 28 Nov 2026 12:00:45 GMT' | PT45S",
+					"'Sat, 28 Nov 2026 11:59:00 GMT' | PT1S", "NULL | PT7S", "'' | PT7S", "soon | PT7S", "-5 | PT7S",
+					"1.5 | PT7S" })
 	void readsDeltaSecondsAndHttpDatesWithAOneSecondFloor(String header, Duration expected) {
 		assertThat(RetryAfter.parse(header, CLOCK, Duration.ofSeconds(7))).isEqualTo(expected);
 	}

@@ -28,7 +28,7 @@ public final class TestWorkOsClients {
 
 	/** For tests that look at single attempts; retries have their own tests. */
 	public static final RetryProperties NO_RETRIES = new RetryProperties(0, Duration.ofMillis(10), 2,
-			Duration.ofSeconds(1), 0, Duration.ofSeconds(10));
+			Duration.ofSeconds(1), 0, Duration.ofSeconds(10), Duration.ofMinutes(5));
 
 	public static final IconSourceProperties ICONS = new IconSourceProperties(null, "/portal/provider_icons");
 

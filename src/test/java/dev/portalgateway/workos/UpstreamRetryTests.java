@@ -26,9 +26,9 @@ class UpstreamRetryTests {
 
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-	private final UpstreamRetry retry = new UpstreamRetry(
-			new RetryProperties(3, Duration.ofMillis(500), 2, Duration.ofSeconds(8), 0, Duration.ofSeconds(10)),
-			ManualTicker.virtualTime(), this.meters);
+	private final UpstreamRetry retry = new UpstreamRetry(new RetryProperties(3, Duration.ofMillis(500), 2,
+			Duration.ofSeconds(8), 0, Duration.ofSeconds(10), Duration.ofMinutes(5)), ManualTicker.virtualTime(),
+			this.meters);
 
 	/** Virtual times (ms) at which each attempt was made. */
 	private final List<Long> attempts = new ArrayList<>();
@@ -70,9 +70,8 @@ class UpstreamRetryTests {
 
 	@Test
 	void answers503WithRetryAfterWhenBackoffWouldCrossTheDeadline() {
-		UpstreamRetry tight = new UpstreamRetry(
-				new RetryProperties(3, Duration.ofSeconds(2), 2, Duration.ofSeconds(8), 0, Duration.ofSeconds(3)),
-				ManualTicker.virtualTime(), this.meters);
+		UpstreamRetry tight = new UpstreamRetry(new RetryProperties(3, Duration.ofSeconds(2), 2, Duration.ofSeconds(8),
+				0, Duration.ofSeconds(3), Duration.ofMinutes(5)), ManualTicker.virtualTime(), this.meters);
 		StepVerifier
 			.withVirtualTime(
 					() -> attempt(problem(503, true, null)).retryWhen(tight.until(deadline(3), Operation.PORTAL_LINKS)))
@@ -121,9 +120,9 @@ class UpstreamRetryTests {
 
 	@Test
 	void spreadsTheBackoffByTheJitter() {
-		UpstreamRetry jittery = new UpstreamRetry(
-				new RetryProperties(3, Duration.ofMillis(1000), 2, Duration.ofSeconds(8), 0.25, Duration.ofSeconds(10)),
-				ManualTicker.virtualTime(), this.meters);
+		UpstreamRetry jittery = new UpstreamRetry(new RetryProperties(3, Duration.ofMillis(1000), 2,
+				Duration.ofSeconds(8), 0.25, Duration.ofSeconds(10), Duration.ofMinutes(5)), ManualTicker.virtualTime(),
+				this.meters);
 		for (int i = 0; i < 200; i++) {
 			assertThat(jittery.backoff(1).toMillis()).isBetween(1500L, 2500L);
 		}

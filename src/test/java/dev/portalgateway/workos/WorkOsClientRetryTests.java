@@ -33,7 +33,7 @@ class WorkOsClientRetryTests {
 	private static final Duration VERIFY = Duration.ofSeconds(15);
 
 	private static final RetryProperties FAST = new RetryProperties(3, Duration.ofMillis(20), 2, Duration.ofMillis(200),
-			0, Duration.ofSeconds(10));
+			0, Duration.ofSeconds(10), Duration.ofMinutes(5));
 
 	private final GenerateLinkCommand command = new GenerateLinkCommand("org_123", Intent.SSO, null, null, null, null);
 

@@ -231,6 +231,6 @@ class WorkOsClientTests {
 
 	/** The error mapping tests look at single attempts; retries have their own tests. */
 	static final RetryProperties NO_RETRIES = new RetryProperties(0, Duration.ofMillis(10), 2, Duration.ofSeconds(1), 0,
-			Duration.ofSeconds(10));
+			Duration.ofSeconds(10), Duration.ofMinutes(5));
 
 }
