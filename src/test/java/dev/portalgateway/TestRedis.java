@@ -11,6 +11,11 @@ import java.util.stream.Stream;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import reactor.core.publisher.Mono;
 import redis.embedded.RedisServer;
 
 /**
@@ -81,6 +86,19 @@ public final class TestRedis implements AutoCloseable {
 			this.client = RedisClient.create(url());
 		}
 		return this.client.connect().reactive();
+	}
+
+	/**
+	 * A {@code CLIENT} subcommand ({@code PAUSE 100 ALL}, {@code UNPAUSE},
+	 * {@code KILL TYPE normal}) on the given connection, for tests that make Redis slow
+	 * or drop its clients.
+	 */
+	public static Mono<String> client(RedisReactiveCommands<String, String> commands, String... args) {
+		CommandArgs<String, String> command = new CommandArgs<>(StringCodec.UTF8);
+		for (String arg : args) {
+			command.add(arg);
+		}
+		return commands.<String>dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8), command).next();
 	}
 
 	@Override

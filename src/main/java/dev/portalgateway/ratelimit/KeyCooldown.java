@@ -85,16 +85,17 @@ public class KeyCooldown {
 
 	/**
 	 * Starts the cool-down here and tells the other replicas (through Redis, when quotas
-	 * are shared); completes once they can see it, so the caller's 429 never outruns it.
-	 * If Redis is down they learn of the 429 from WorkOS themselves.
+	 * are shared); completes once they can see it, so the caller's 429 never outruns it,
+	 * or once {@code budget} (what is left of the request's deadline) is spent. If Redis
+	 * is down they learn of the 429 from WorkOS themselves.
 	 */
-	public Mono<Void> coolDownEverywhere(Duration duration) {
+	public Mono<Void> coolDownEverywhere(Duration duration, Duration budget) {
 		coolDown(duration);
 		SharedQuotaStore store = this.shared;
 		if (store == null || store.isDegraded()) {
 			return Mono.empty();
 		}
-		return store.coolDown(duration).onErrorResume((failure) -> {
+		return store.coolDown(duration, budget).onErrorResume((failure) -> {
 			logger.warn("Could not share the cool-down through Redis (" + failure.getClass().getSimpleName()
 					+ "): the other replicas learn of it from WorkOS");
 			return Mono.empty();
@@ -140,7 +141,7 @@ public class KeyCooldown {
 		if (store == null || store.isDegraded()) {
 			return awaitWithin(remaining(), patience, operation, deadline);
 		}
-		return store.cooldownRemaining()
+		return store.cooldownRemaining(patience)
 			// Redis did not say in time: there may be a cool-down. Look again shortly (or
 			// tell the caller to), as if one were running; never assume there is none.
 			.onErrorResume((failure) -> Mono.just(store.isDegraded() ? Duration.ZERO : PROBE_RECHECK))

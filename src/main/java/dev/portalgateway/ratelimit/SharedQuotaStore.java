@@ -31,6 +31,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
@@ -106,6 +107,8 @@ public class SharedQuotaStore {
 
 	private final ClientResources resources;
 
+	private final Counter degradations;
+
 	/**
 	 * Connects at once (this runs at startup, off the event loops); if Redis is not there
 	 * yet the store starts degraded and heartbeats connect it later, asynchronously.
@@ -117,6 +120,9 @@ public class SharedQuotaStore {
 		this.timeout = timeout;
 		this.expectedReplicas = expectedReplicas;
 		this.replicas = new AtomicInteger(expectedReplicas);
+		this.degradations = Counter.builder("gateway.ratelimit.store.degradations")
+			.description("Times the replica lost Redis and fell back to its local share")
+			.register(meters);
 		this.windowSha = sha1(WINDOW);
 		this.cooldownSha = sha1(COOLDOWN);
 		// A dedicated Lettuce connection: commands fail at once while Redis is away (the
@@ -224,12 +230,20 @@ public class SharedQuotaStore {
 	 * timeout can be asked for again.
 	 */
 	Mono<Decision> acquire(Operation operation, int limit, Duration window, String permitId) {
+		return acquire(operation, limit, window, permitId, this.timeout);
+	}
+
+	/**
+	 * Takes a permit (see above), waiting at most {@code patience} if that is shorter
+	 * than {@code redis-timeout}.
+	 */
+	Mono<Decision> acquire(Operation operation, int limit, Duration window, String permitId, Duration patience) {
 		return this
 			.<List<Long>>eval(WINDOW, this.windowSha, ScriptOutputType.MULTI,
 					new String[] { this.prefix + "quota:" + operation.tag() }, Integer.toString(limit),
 					Long.toString(window.toMillis()), permitId)
 			.next()
-			.timeout(this.timeout)
+			.timeout(min(this.timeout, patience))
 			.map((answer) -> new Decision(answer.get(0) == 1, limit, answer.get(1).intValue(),
 					Duration.ofMillis(answer.get(2))))
 			.doOnNext((decision) -> healthy())
@@ -248,6 +262,11 @@ public class SharedQuotaStore {
 	 * caller's 429 does not outrun the other replicas' knowledge of it.
 	 */
 	Mono<Duration> coolDown(Duration duration) {
+		return coolDown(duration, Duration.ofSeconds(1));
+	}
+
+	/** Writes the cool-down as above, giving up once {@code budget} is spent. */
+	Mono<Duration> coolDown(Duration duration, Duration budget) {
 		return Mono
 			.defer(() -> this
 				.<Long>eval(COOLDOWN, this.cooldownSha, ScriptOutputType.INTEGER,
@@ -259,7 +278,8 @@ public class SharedQuotaStore {
 			.doOnError(this::failed)
 			.retryWhen(Retry.fixedDelay(COOLDOWN_WRITE_TRIES - 1, COOLDOWN_WRITE_PAUSE)
 				.filter((failure) -> !isDegraded())
-				.onRetryExhaustedThrow((spec, signal) -> signal.failure()));
+				.onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+			.timeout(budget);
 	}
 
 	/** How often a cool-down write is tried before the caller is answered anyway. */
@@ -269,8 +289,16 @@ public class SharedQuotaStore {
 
 	/** What is left of the shared cool-down (zero when there is none). */
 	Mono<Duration> cooldownRemaining() {
+		return cooldownRemaining(this.timeout);
+	}
+
+	/**
+	 * What is left of the shared cool-down, waiting at most {@code patience} if that is
+	 * shorter than {@code redis-timeout}.
+	 */
+	Mono<Duration> cooldownRemaining(Duration patience) {
 		return commands().flatMap((redis) -> redis.pttl(this.prefix + "cooldown"))
-			.timeout(this.timeout)
+			.timeout(min(this.timeout, patience))
 			.map((left) -> (left > 0) ? Duration.ofMillis(left) : Duration.ZERO)
 			.defaultIfEmpty(Duration.ZERO)
 			.doOnError(this::failed);
@@ -295,6 +323,10 @@ public class SharedQuotaStore {
 				healthy();
 			})
 			.doOnError(this::degradeNow);
+	}
+
+	private static Duration min(Duration one, Duration other) {
+		return (one.compareTo(other) <= 0) ? one : other;
 	}
 
 	public void startHeartbeats() {
@@ -325,6 +357,11 @@ public class SharedQuotaStore {
 		else {
 			shutDown();
 		}
+	}
+
+	/** Whether the client's own event loops and timers have stopped (after a close). */
+	boolean isClosed() {
+		return this.resources.eventExecutorGroup().isTerminated();
 	}
 
 	/**
@@ -368,6 +405,7 @@ public class SharedQuotaStore {
 
 	private void degradeNow(Throwable failure) {
 		if (this.degraded.compareAndSet(false, true)) {
+			this.degradations.increment();
 			logger.warn("Redis is unreachable (" + failure.getClass().getSimpleName()
 					+ "): each replica now enforces its local share of the WorkOS quotas (limit / " + replicas() + ")");
 		}

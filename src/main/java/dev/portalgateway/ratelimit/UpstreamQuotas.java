@@ -106,9 +106,10 @@ public class UpstreamQuotas {
 	 * with the same permit id (the script grants an id at most once), and if that is
 	 * unknown too the request is refused with 429 and {@code Retry-After: 1}. Only
 	 * requests that arrive while the store is declared degraded use this replica's local
-	 * share of the limit.
+	 * share of the limit. Redis is waited for no longer than {@code redis-timeout}, nor
+	 * past {@code deadline} (ticker time): a request out of time gets its 429 then.
 	 */
-	public <T> Function<Mono<T>, Mono<T>> guard(Operation operation) {
+	public <T> Function<Mono<T>, Mono<T>> guard(Operation operation, long deadline) {
 		SharedQuotaStore store = this.shared;
 		if (store == null) {
 			return local(operation, this.entries.get(operation).limiter());
@@ -119,8 +120,8 @@ public class UpstreamQuotas {
 				return call.transform(local(operation, share(operation, store)));
 			}
 			String permit = Uuids.random();
-			Mono<SharedQuotaStore.Decision> ask = Mono
-				.defer(() -> store.acquire(operation, quota.limit(), quota.period(), permit));
+			Mono<SharedQuotaStore.Decision> ask = Mono.defer(() -> store.acquire(operation, quota.limit(),
+					quota.period(), permit, Duration.ofNanos(Math.max(1_000_000, deadline - this.ticker.read()))));
 			return ask.onErrorResume((unanswered) -> store.isDegraded() ? Mono.error(unanswered) : ask)
 				.onErrorMap((unanswered) -> unknownOutcome(operation))
 				.flatMap((decision) -> {
@@ -128,6 +129,11 @@ public class UpstreamQuotas {
 					return decision.granted() ? call : Mono.error(rejected(operation, Snapshot.of(decision)));
 				});
 		});
+	}
+
+	/** The quota check, for a request with no deadline of its own (tests). */
+	<T> Function<Mono<T>, Mono<T>> guard(Operation operation) {
+		return guard(operation, Long.MAX_VALUE);
 	}
 
 	/**

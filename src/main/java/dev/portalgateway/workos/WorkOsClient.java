@@ -155,7 +155,9 @@ public class WorkOsClient {
 				.defer(() -> timed(operation, exchange.get()
 					.timeout(min(this.properties.responseTimeout(), left(deadline)))
 					.onErrorMap(WorkOsClient::isTransportFailure, (failure) -> transportProblem(failure, requestId))))
-				.transformDeferred(this.quotas.guard(operation));
+				.onErrorResume((failure) -> keyed && isThrottled(failure),
+						(throttled) -> coolDown((UpstreamProblem) throttled, deadline).then(Mono.error(throttled)))
+				.transformDeferred(this.quotas.guard(operation, deadline));
 			Mono<T> guarded = keyed ? Mono.defer(() -> this.cooldown.guard(left(deadline), operation, attempt))
 					: attempt;
 			return guarded.retryWhen(this.retry.until(deadline, operation));
@@ -228,7 +230,7 @@ public class WorkOsClient {
 				.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId, requestId)))
 				.map((body) -> new GeneratedLink(body.link(), this.clock.instant(), upstreamRequestId));
 		}
-		return failed(response, upstreamRequestId, requestId, true);
+		return failed(response, upstreamRequestId, requestId);
 	}
 
 	private Mono<List<ProviderIcon>> readIcons(ClientResponse response) {
@@ -250,7 +252,7 @@ public class WorkOsClient {
 						null, null)));
 		}
 		if (!response.statusCode().is2xxSuccessful()) {
-			return failed(response, upstreamRequestId, null, keyed);
+			return failed(response, upstreamRequestId, null);
 		}
 		return response.bodyToMono(JsonNode.class)
 			.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
@@ -284,18 +286,15 @@ public class WorkOsClient {
 		return List.copyOf(icons);
 	}
 
-	/**
-	 * Reads an error answer and fails with the matching problem; a 429 from WorkOS itself
-	 * ({@code keyed}) cools the key down first.
-	 */
-	private <T> Mono<T> failed(ClientResponse response, @Nullable String upstreamRequestId, @Nullable String requestId,
-			boolean keyed) {
+	/** Reads an error answer and fails with the matching problem. */
+	private <T> Mono<T> failed(ClientResponse response, @Nullable String upstreamRequestId,
+			@Nullable String requestId) {
 		HttpStatusCode status = response.statusCode();
 		return response.bodyToMono(ErrorBody.class)
 			.onErrorResume((failure) -> Mono.empty())
 			.defaultIfEmpty(ErrorBody.NONE)
 			.map((body) -> problemFor(status, body, response.headers().asHttpHeaders(), upstreamRequestId, requestId))
-			.flatMap((problem) -> (keyed ? coolDownOn429(problem) : Mono.<Void>empty()).then(Mono.error(problem)));
+			.flatMap(Mono::error);
 	}
 
 	private GatewayProblem problemFor(HttpStatusCode status, ErrorBody body, HttpHeaders headers,
@@ -362,13 +361,18 @@ public class WorkOsClient {
 		}
 	}
 
-	/** A WorkOS 429 holds the key here and on every replica before anyone is answered. */
-	private Mono<Void> coolDownOn429(GatewayProblem problem) {
-		if (problem instanceof UpstreamProblem upstream && upstream.code() == ProblemCode.RATE_LIMITED
-				&& upstream.retryAfter() != null) {
-			return this.cooldown.coolDownEverywhere(upstream.retryAfter());
-		}
-		return Mono.empty();
+	private static boolean isThrottled(Throwable failure) {
+		return failure instanceof UpstreamProblem problem && problem.code() == ProblemCode.RATE_LIMITED
+				&& problem.retryAfter() != null;
+	}
+
+	/**
+	 * A WorkOS 429 holds the key here and on every replica (through Redis) before anyone
+	 * is answered, within what is left of the request's deadline.
+	 */
+	private Mono<Void> coolDown(UpstreamProblem throttled, long deadline) {
+		Duration retryAfter = java.util.Objects.requireNonNull(throttled.retryAfter());
+		return this.cooldown.coolDownEverywhere(retryAfter, left(deadline));
 	}
 
 	private GatewayProblem unreadable(@Nullable String upstreamRequestId, @Nullable String requestId) {

@@ -51,11 +51,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one reaches WorkOS, failures are counted by reason, the audit line names the subject,
  * and static tokens keep working alongside.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "management.server.port=0", "gateway.retry.max-retries=0",
-				// Rotation is tested here without waiting; the throttle has its own
-				// tests.
-				"gateway.auth.jwt.jwks-refresh-min-interval=0s" })
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
+		// One WorkOS call per request: the tests count which callers reached it.
+		// Retries at their defaults: ResilienceChainSimulationTests.
+		"gateway.retry.max-retries=0",
+		// Rotation is tested here without waiting; the throttle at its default
+		// (10 s) is in JwksCacheTests and JwtKeysUnavailableIntegrationTests.
+		"gateway.auth.jwt.jwks-refresh-min-interval=0s" })
 @ExtendWith(OutputCaptureExtension.class)
 class JwtCallerIntegrationTests {
 

@@ -53,9 +53,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * README's error table, the upstream request's shape, caller policies, the audit line,
  * and redaction. Every exchange is also checked against the OpenAPI document.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "management.server.port=0", "gateway.workos.response-timeout=1500ms",
-				"gateway.retry.max-retries=0" })
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
+		// One attempt per row of the error table, and a timeout row that takes
+		// 1.5 s instead of 5; retries and timeouts at their defaults run in
+		// ResilienceChainSimulationTests.
+		"gateway.workos.response-timeout=1500ms", "gateway.retry.max-retries=0" })
 @ExtendWith(OutputCaptureExtension.class)
 class PortalLinkIntegrationTests {
 

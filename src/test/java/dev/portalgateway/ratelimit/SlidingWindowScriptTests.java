@@ -5,11 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.portalgateway.TestRedis;
+import dev.portalgateway.system.GatewayProblem;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.StatusOutput;
-import io.lettuce.core.protocol.CommandArgs;
-import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
@@ -18,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -232,9 +230,7 @@ class SlidingWindowScriptTests {
 	}
 
 	private static void pause(long millis, String mode) {
-		StepVerifier
-			.create(commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-					new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(millis).add(mode)))
+		StepVerifier.create(TestRedis.client(commands, "PAUSE", Long.toString(millis), mode))
 			.expectNext("OK")
 			.expectComplete()
 			.verify(VERIFY);
@@ -242,12 +238,7 @@ class SlidingWindowScriptTests {
 
 	/** CLIENT UNPAUSE (Redis 6.2), so the next test does not wait for the pause. */
 	private static void unpause() {
-		StepVerifier
-			.create(commands.dispatch(CommandType.CLIENT, new StatusOutput<>(StringCodec.UTF8),
-					new CommandArgs<>(StringCodec.UTF8).add("UNPAUSE")))
-			.expectNext("OK")
-			.expectComplete()
-			.verify(VERIFY);
+		StepVerifier.create(TestRedis.client(commands, "UNPAUSE")).expectNext("OK").expectComplete().verify(VERIFY);
 	}
 
 	private static String sha1(String resource) {
@@ -267,6 +258,78 @@ class SlidingWindowScriptTests {
 		StepVerifier.create(one.heartbeat().then(two.heartbeat())).expectNext(2).expectComplete().verify(VERIFY);
 		assertThat(two.replicas()).isEqualTo(2);
 		assertThat(List.of(one.isDegraded(), two.isDegraded())).containsOnly(false);
+	}
+
+	/**
+	 * Two requests in flight at once each get {@code RateLimit-*} headers from their own
+	 * permit, not from whichever permit was taken last.
+	 */
+	@Test
+	void eachRequestSeesItsOwnPermitInItsHeaders() {
+		SharedQuotaStore store = storeAtDefaults("seen0001");
+		UpstreamQuotas quotas = new UpstreamQuotas(
+				new RateLimitProperties(new RateLimitProperties.Quota(5, Duration.ofSeconds(60), null), null),
+				"seen0001", com.github.benmanes.caffeine.cache.Ticker.systemTicker(), new SimpleMeterRegistry(), store);
+		Sinks.One<String> firstAnswer = Sinks.one();
+		Mono<Integer> first = quotas.observed(Operation.PORTAL_LINKS,
+				firstAnswer.asMono().transform(quotas.guard(Operation.PORTAL_LINKS)),
+				(value, quota) -> Mono.just(quota.remaining()));
+		Mono<Integer> second = quotas.observed(Operation.PORTAL_LINKS,
+				Mono.just("second").transform(quotas.guard(Operation.PORTAL_LINKS)),
+				(value, quota) -> Mono.just(quota.remaining()));
+		StepVerifier.create(first)
+			.then(() -> StepVerifier.create(Mono.delay(Duration.ofMillis(50)).then(second))
+				.expectNext(3)
+				.expectComplete()
+				.verify(VERIFY))
+			.then(() -> firstAnswer.tryEmitValue("first"))
+			.expectNext(4)
+			.expectComplete()
+			.verify(VERIFY);
+	}
+
+	/**
+	 * Another replica's cool-down is in Redis and Redis does not answer in time: the
+	 * request must not take that as "no cool-down" and call WorkOS.
+	 */
+	@Test
+	void aCooldownRedisCannotConfirmInTimeIsNotTakenAsNone() {
+		SharedQuotaStore elsewhere = storeAtDefaults("pttl0001");
+		SharedQuotaStore here = storeAtDefaults("pttl0001");
+		StepVerifier.create(elsewhere.coolDown(Duration.ofSeconds(30)))
+			.expectNextCount(1)
+			.expectComplete()
+			.verify(VERIFY);
+		KeyCooldown cooldown = new KeyCooldown(com.github.benmanes.caffeine.cache.Ticker.systemTicker(),
+				new SimpleMeterRegistry(), here);
+		pause(150, "ALL");
+		try {
+			StepVerifier.create(cooldown.guard(Duration.ZERO, Operation.PORTAL_LINKS, Mono.just("called WorkOS")))
+				.expectErrorSatisfies(
+						(error) -> assertThat(((GatewayProblem) error).getHeaders().getFirst("Retry-After"))
+							.isEqualTo("1"))
+				.verify(VERIFY);
+		}
+		finally {
+			unpause();
+		}
+	}
+
+	/**
+	 * A closed store stops its own Lettuce event loops and timers: one set per gateway
+	 * context, which used to outlive it.
+	 */
+	@Test
+	void aClosedStoreStopsItsThreads() {
+		SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), Duration.ofSeconds(2), "thrd0001",
+				1, Duration.ofSeconds(1), new SimpleMeterRegistry());
+		StepVerifier.create(store.heartbeat()).expectNext(1).expectComplete().verify(VERIFY);
+		assertThat(store.isClosed()).isFalse();
+		store.stopHeartbeats();
+		StepVerifier.create(Flux.interval(Duration.ofMillis(50)).filter((tick) -> store.isClosed()).next())
+			.expectNextCount(1)
+			.expectComplete()
+			.verify(VERIFY);
 	}
 
 }

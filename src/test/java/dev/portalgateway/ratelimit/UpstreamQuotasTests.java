@@ -153,4 +153,26 @@ class UpstreamQuotasTests {
 			.withMessage("gateway.rate-limit.provider-icons.period must be at least 1ms");
 	}
 
+	/**
+	 * While Redis is away each replica enforces a share; with fewer permits than replicas
+	 * a share of one per window would let the fleet exceed the limit, so the window
+	 * stretches instead.
+	 */
+	@Test
+	void degradedSharesNeverAddUpToMoreThanTheLimit() {
+		for (int limit : new int[] { 1, 2, 3, 7, 10, 100 }) {
+			for (int replicas = 1; replicas <= 12; replicas++) {
+				RateLimitProperties.Quota quota = new RateLimitProperties.Quota(limit, Duration.ofSeconds(60),
+						Duration.ZERO);
+				UpstreamQuotas.Share share = UpstreamQuotas.Share.of(quota, replicas);
+				assertThat(share.permits()).isGreaterThanOrEqualTo(1);
+				// Calls per minute the whole fleet allows.
+				double fleet = replicas * share.permits() * 60e9 / share.period().toNanos();
+				assertThat(fleet).as("limit %d over %d replicas", limit, replicas).isLessThanOrEqualTo(limit);
+			}
+		}
+		assertThat(UpstreamQuotas.Share.of(new RateLimitProperties.Quota(2, Duration.ofSeconds(60), Duration.ZERO), 3))
+			.isEqualTo(new UpstreamQuotas.Share(1, Duration.ofSeconds(90)));
+	}
+
 }

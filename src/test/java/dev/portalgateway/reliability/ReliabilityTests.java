@@ -40,8 +40,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "gateway.rate-limit.portal-links.limit=" + ReliabilityTests.LIMIT,
-				"gateway.rate-limit.portal-links.period=60s", "gateway.workos.response-timeout=2s",
-				"gateway.retry.deadline=2s" })
+				"gateway.rate-limit.portal-links.period=60s",
+				// Shorter than the defaults (5 s, 10 s) so the slow-upstream scenario
+				// takes
+				// 2 s of real time, not 10; the same faults at the defaults run on
+				// virtual
+				// time in ResilienceChainSimulationTests.
+				"gateway.workos.response-timeout=2s", "gateway.retry.deadline=2s" })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 @Import(OwnNettyResources.class)
 class ReliabilityTests {

@@ -7,10 +7,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -72,7 +70,7 @@ class ResilienceChainSimulationTests {
 
 	private static final ConnectionProvider connections = ConnectionProvider.create("simulation", 1);
 
-	private static final RetryProperties RETRY = defaults("gateway.retry", RetryProperties.class);
+	private static final RetryProperties RETRY = TestWorkOsClients.DEFAULT_RETRY;
 
 	private static final WorkOsProperties WORKOS = new Binder(
 			new MapConfigurationPropertySource(Map.of("gateway.workos.api-key", TestWorkOsClients.KEY)))
@@ -104,10 +102,6 @@ class ResilienceChainSimulationTests {
 		TOTALS.print();
 		VirtualTimeScheduler.reset();
 		this.levels.forEach((name, level) -> ((Logger) LoggerFactory.getLogger(name)).setLevel(level));
-	}
-
-	private static <T> T defaults(String prefix, Class<T> type) {
-		return new Binder(new MapConfigurationPropertySource()).bindOrCreate(prefix, Bindable.of(type));
 	}
 
 	@Test
@@ -366,52 +360,10 @@ class ResilienceChainSimulationTests {
 
 		/** Invariants 2 and 3, from WorkOS's log of calls. */
 		private void checkCalls() {
-			List<Long> starts = new ArrayList<>();
-			long blockedUntil = Long.MIN_VALUE;
-			boolean probeNeeded = false;
-			Integer probe = null;
-			Set<Integer> ended = new HashSet<>();
-			for (ScriptedWorkOs.Event event : this.workOs.events()) {
-				switch (event.kind()) {
-					case START -> {
-						starts.add(event.nanos());
-						assertThat(event.nanos()).as("call %d starts after the cool-down", event.call())
-							.isGreaterThanOrEqualTo(blockedUntil);
-						if (probeNeeded) {
-							assertThat(probe).as("call %d probes while call %s still does", event.call(), probe)
-								.isNull();
-							probe = event.call();
-						}
-					}
-					case ANSWER -> {
-						if (event.status() == 429) {
-							Duration wait = RetryAfter.parse(event.retryAfter(), clockAt(event.nanos()),
-									Duration.ofSeconds(1));
-							wait = (wait.compareTo(RETRY.maxCooldown()) > 0) ? RETRY.maxCooldown() : wait;
-							blockedUntil = Math.max(blockedUntil, event.nanos() + wait.toNanos());
-							probeNeeded = true;
-						}
-						else {
-							probeNeeded = false;
-						}
-					}
-					default -> {
-						ended.add(event.call());
-						if (probe != null && probe == event.call()) {
-							probe = null;
-						}
-					}
-				}
-			}
-			assertThat(ended).as("every call ended").hasSize(starts.size());
+			List<ScriptedWorkOs.Event> events = this.workOs.events();
+			ScriptedWorkOs.checkCooldowns(events, RETRY.maxCooldown(), EPOCH);
 			assertThat(this.cooldown.probing()).as("no probe lease left once every caller is done").isFalse();
-			long window = this.period.toNanos();
-			for (int first = 0, last = 0; last < starts.size(); last++) {
-				while (starts.get(last) - starts.get(first) >= window) {
-					first++;
-				}
-				assertThat(last - first + 1).as("calls within one %s", this.period).isLessThanOrEqualTo(2 * this.limit);
-			}
+			ScriptedWorkOs.checkWindows(events, this.period, 2 * this.limit);
 		}
 
 		/**
@@ -425,10 +377,6 @@ class ResilienceChainSimulationTests {
 			this.time.advanceTimeBy(call);
 			assertThat(next.link).as("a link in one call once the key and a permit are free (got %s)", next.problem)
 				.isNotNull();
-		}
-
-		private Clock clockAt(long nanos) {
-			return Clock.fixed(EPOCH.plusNanos(nanos), ZoneOffset.UTC);
 		}
 
 	}

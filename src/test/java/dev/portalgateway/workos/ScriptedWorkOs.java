@@ -3,12 +3,14 @@ package dev.portalgateway.workos;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 import dev.portalgateway.Seeded;
 import dev.portalgateway.WorkOsFixtures;
@@ -21,13 +23,17 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.ExchangeFunction;
+import org.springframework.web.reactive.function.client.ExchangeStrategies;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * WorkOS as a script on virtual time, for simulations of the resilience chain: each call
  * gets the next answer the script draws (201; 429 with a {@code Retry-After} of 0, 1, N
  * seconds, an HTTP-date, none or a huge one; 500, 502, 503, 504; a connection reset; an
  * answer slower than the response timeout), after a drawn latency. Every call is logged
- * as events in the order they happen, for invariants.
+ * as events in the order they happen, for invariants. On virtual time (one thread) or in
+ * real time (calls from several replicas at once, each tagged with its replica).
  */
 final class ScriptedWorkOs implements ExchangeFunction {
 
@@ -36,6 +42,9 @@ final class ScriptedWorkOs implements ExchangeFunction {
 	private static final String THROTTLED = WorkOsFixtures.read("generate_link-429.json");
 
 	private static final String FAILED = WorkOsFixtures.read("generate_link-500.json");
+
+	/** Made here, on the test's thread: making them reads the jar (BlockHound). */
+	private static final ExchangeStrategies STRATEGIES = ExchangeStrategies.withDefaults();
 
 	/** What one call is answered with. */
 	record Answer(int status, @Nullable String retryAfter, Duration latency, boolean reset) {
@@ -47,7 +56,7 @@ final class ScriptedWorkOs implements ExchangeFunction {
 	}
 
 	/** One thing that happened at WorkOS, at virtual time {@code nanos}. */
-	record Event(long nanos, int call, Kind kind, int status, @Nullable String retryAfter) {
+	record Event(long nanos, int replica, int call, Kind kind, int status, @Nullable String retryAfter) {
 
 		enum Kind {
 
@@ -62,7 +71,7 @@ final class ScriptedWorkOs implements ExchangeFunction {
 
 	}
 
-	private final VirtualTimeScheduler time;
+	private final LongSupplier nanos;
 
 	private final Clock clock;
 
@@ -70,10 +79,14 @@ final class ScriptedWorkOs implements ExchangeFunction {
 
 	private int calls;
 
-	private Function<Clock, Answer> script;
+	private volatile Function<Clock, Answer> script;
 
 	ScriptedWorkOs(VirtualTimeScheduler time, Clock clock, Function<Clock, Answer> script) {
-		this.time = time;
+		this(() -> time.now(TimeUnit.NANOSECONDS), clock, script);
+	}
+
+	ScriptedWorkOs(LongSupplier nanos, Clock clock, Function<Clock, Answer> script) {
+		this.nanos = nanos;
 		this.clock = clock;
 		this.script = script;
 	}
@@ -83,6 +96,14 @@ final class ScriptedWorkOs implements ExchangeFunction {
 	 * scenarios are mostly healthy and others mostly throttled or broken.
 	 */
 	static Function<Clock, Answer> drawn(Seeded seeded) {
+		return drawn(seeded, false);
+	}
+
+	/**
+	 * A drawn script; {@code brief} keeps every wait short (no {@code Retry-After} over 1
+	 * s, no answer slower than 50 ms) for simulations that run in real time.
+	 */
+	static Function<Clock, Answer> drawn(Seeded seeded, boolean brief) {
 		int created = seeded.between(0, 10);
 		int throttled = seeded.between(0, 10);
 		int failing = seeded.between(0, 6);
@@ -90,13 +111,13 @@ final class ScriptedWorkOs implements ExchangeFunction {
 		int slow = seeded.between(0, 3);
 		int total = created + throttled + failing + resets + slow + 1;
 		return (clock) -> {
-			Duration latency = Duration.ofMillis(seeded.between(1, 400));
+			Duration latency = Duration.ofMillis(seeded.between(1, brief ? 50 : 400));
 			int pick = seeded.between(0, total - 1);
 			if ((pick -= created + 1) < 0) {
 				return Answer.created(latency);
 			}
 			if ((pick -= throttled) < 0) {
-				String retryAfter = switch (seeded.between(0, 6)) {
+				String retryAfter = switch (brief ? seeded.oneOf(0, 1, 6) : seeded.between(0, 6)) {
 					case 0 -> "0";
 					case 1 -> "1";
 					case 2 -> Integer.toString(seeded.between(2, 30));
@@ -111,7 +132,7 @@ final class ScriptedWorkOs implements ExchangeFunction {
 			if ((pick -= failing) < 0) {
 				return new Answer(seeded.oneOf(500, 502, 503, 504), null, latency, false);
 			}
-			if ((pick -= resets) < 0) {
+			if ((pick -= resets) < 0 || brief) {
 				return new Answer(0, null, latency, true);
 			}
 			// Slower than the default response timeout (5 s).
@@ -124,26 +145,40 @@ final class ScriptedWorkOs implements ExchangeFunction {
 		this.script = (clock) -> Answer.created(latency);
 	}
 
-	List<Event> events() {
-		return this.events;
+	synchronized List<Event> events() {
+		return List.copyOf(this.events);
 	}
 
-	long starts() {
+	/** The events of one replica's calls. */
+	List<Event> events(int replica) {
+		return events().stream().filter((event) -> event.replica() == replica).toList();
+	}
+
+	synchronized long starts() {
 		return this.events.stream().filter((event) -> event.kind() == Event.Kind.START).count();
 	}
 
 	@Override
 	public Mono<ClientResponse> exchange(ClientRequest request) {
+		return forReplica(0).exchange(request);
+	}
+
+	/** The exchange of one replica: the same WorkOS, its calls tagged. */
+	ExchangeFunction forReplica(int replica) {
+		return (request) -> exchange(replica);
+	}
+
+	private Mono<ClientResponse> exchange(int replica) {
 		return Mono.defer(() -> {
-			int call = this.calls++;
-			record(call, Event.Kind.START, 0, null);
-			Answer answer = this.script.apply(this.clock);
+			int call = nextCall();
+			record(replica, call, Event.Kind.START, 0, null);
+			Answer answer = nextAnswer();
 			Mono<ClientResponse> answered = Mono.delay(answer.latency()).flatMap((tick) -> {
 				if (answer.reset()) {
 					return Mono.error(new IOException("Connection reset by peer"));
 				}
-				record(call, Event.Kind.ANSWER, answer.status(), answer.retryAfter());
-				ClientResponse.Builder response = ClientResponse.create(HttpStatus.valueOf(answer.status()))
+				record(replica, call, Event.Kind.ANSWER, answer.status(), answer.retryAfter());
+				ClientResponse.Builder response = ClientResponse.create(HttpStatus.valueOf(answer.status()), STRATEGIES)
 					.header("Content-Type", MediaType.APPLICATION_JSON_VALUE)
 					.header("X-Request-ID", "upstream-" + call)
 					.body(switch (answer.status()) {
@@ -156,12 +191,82 @@ final class ScriptedWorkOs implements ExchangeFunction {
 				}
 				return Mono.just(response.build());
 			});
-			return answered.doFinally((signal) -> record(call, Event.Kind.END, 0, null));
+			return answered.doFinally((signal) -> record(replica, call, Event.Kind.END, 0, null));
 		});
 	}
 
-	private void record(int call, Event.Kind kind, int status, @Nullable String retryAfter) {
-		this.events.add(new Event(this.time.now(TimeUnit.NANOSECONDS), call, kind, status, retryAfter));
+	private synchronized Answer nextAnswer() {
+		return this.script.apply(this.clock);
+	}
+
+	private synchronized int nextCall() {
+		return this.calls++;
+	}
+
+	private synchronized void record(int replica, int call, Event.Kind kind, int status, @Nullable String retryAfter) {
+		this.events.add(new Event(this.nanos.getAsLong(), replica, call, kind, status, retryAfter));
+	}
+
+	/**
+	 * Checks the cool-down and probe rules over one replica's calls: no call starts
+	 * during a cool-down WorkOS asked for (its {@code Retry-After}, at most
+	 * {@code maxCooldown}), and after a 429, until WorkOS answers anything else, one call
+	 * at a time. Exact only where a call starts as it passes the cool-down (the local
+	 * store on virtual time).
+	 */
+	static void checkCooldowns(List<Event> events, Duration maxCooldown, Instant epoch) {
+		long blockedUntil = Long.MIN_VALUE;
+		boolean probeNeeded = false;
+		Integer probe = null;
+		for (Event event : events) {
+			switch (event.kind()) {
+				case START -> {
+					assertThat(event.nanos()).as("call %d starts after the cool-down", event.call())
+						.isGreaterThanOrEqualTo(blockedUntil);
+					if (probeNeeded) {
+						assertThat(probe).as("call %d probes while call %s still does", event.call(), probe).isNull();
+						probe = event.call();
+					}
+				}
+				case ANSWER -> {
+					if (event.status() == 429) {
+						Duration wait = RetryAfter.parse(event.retryAfter(),
+								Clock.fixed(epoch.plusNanos(event.nanos()), ZoneOffset.UTC), Duration.ofSeconds(1));
+						wait = (wait.compareTo(maxCooldown) > 0) ? maxCooldown : wait;
+						blockedUntil = Math.max(blockedUntil, event.nanos() + wait.toNanos());
+						probeNeeded = true;
+					}
+					else {
+						probeNeeded = false;
+					}
+				}
+				default -> {
+					if (probe != null && probe == event.call()) {
+						probe = null;
+					}
+				}
+			}
+		}
+	}
+
+	/**
+	 * Checks that no stretch of {@code window} sees more than {@code max} calls start,
+	 * and that every call ended.
+	 */
+	static void checkWindows(List<Event> events, Duration window, int max) {
+		List<Long> starts = events.stream()
+			.filter((event) -> event.kind() == Event.Kind.START)
+			.map(Event::nanos)
+			.sorted()
+			.toList();
+		long ends = events.stream().filter((event) -> event.kind() == Event.Kind.END).count();
+		assertThat(ends).as("every call ended").isEqualTo(starts.size());
+		for (int first = 0, last = 0; last < starts.size(); last++) {
+			while (starts.get(last) - starts.get(first) >= window.toNanos()) {
+				first++;
+			}
+			assertThat(last - first + 1).as("calls within one %s", window).isLessThanOrEqualTo(max);
+		}
 	}
 
 }

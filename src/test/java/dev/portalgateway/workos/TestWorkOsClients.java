@@ -14,6 +14,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import reactor.netty.resources.ConnectionProvider;
 
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.web.reactive.function.client.ExchangeFunction;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
@@ -26,9 +30,16 @@ public final class TestWorkOsClients {
 	/** What the clients' wall clock says. */
 	public static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
 
-	/** For tests that look at single attempts; retries have their own tests. */
+	/**
+	 * For tests that look at single attempts; retries at their defaults are in
+	 * {@code WorkOsClientRetryTests} and {@code ResilienceChainSimulationTests}.
+	 */
 	public static final RetryProperties NO_RETRIES = new RetryProperties(0, Duration.ofMillis(10), 2,
 			Duration.ofSeconds(1), 0, Duration.ofSeconds(10), Duration.ofMinutes(5));
+
+	/** The retry settings users run: {@link RetryProperties}'s own defaults. */
+	public static final RetryProperties DEFAULT_RETRY = new Binder(new MapConfigurationPropertySource())
+		.bindOrCreate("gateway.retry", Bindable.of(RetryProperties.class));
 
 	public static final IconSourceProperties ICONS = new IconSourceProperties(null, "/portal/provider_icons");
 
@@ -47,8 +58,27 @@ public final class TestWorkOsClients {
 		return client(baseUrl, Duration.ofSeconds(5), NO_RETRIES, 100, icons, ticker);
 	}
 
+	/** A client at the default retry settings, on the given ticker. */
+	public static WorkOsClient atDefaults(String baseUrl, IconSourceProperties icons, Ticker ticker) {
+		return client(baseUrl, Duration.ofSeconds(5), DEFAULT_RETRY, 100, icons, ticker);
+	}
+
+	/**
+	 * A client at the default settings whose HTTP exchanges {@code exchange} answers, for
+	 * failures real HTTP cannot produce.
+	 */
+	public static WorkOsClient withExchange(ExchangeFunction exchange) {
+		return client(WebClient.builder().exchangeFunction(exchange), "http://workos.invalid", Duration.ofSeconds(5),
+				DEFAULT_RETRY, 100, ICONS, Ticker.systemTicker());
+	}
+
 	private static WorkOsClient client(String baseUrl, Duration responseTimeout, RetryProperties retry,
 			int linksPerMinute, IconSourceProperties icons, Ticker ticker) {
+		return client(WebClient.builder(), baseUrl, responseTimeout, retry, linksPerMinute, icons, ticker);
+	}
+
+	private static WorkOsClient client(WebClient.Builder builder, String baseUrl, Duration responseTimeout,
+			RetryProperties retry, int linksPerMinute, IconSourceProperties icons, Ticker ticker) {
 		WorkOsProperties properties = new WorkOsProperties(new ApiKey(KEY), URI.create(baseUrl), Duration.ofSeconds(2),
 				responseTimeout, 50);
 		MeterRegistry meters = new SimpleMeterRegistry();
@@ -57,8 +87,8 @@ public final class TestWorkOsClients {
 				ticker, meters);
 		WorkOsConfiguration.Resilience resilience = new WorkOsConfiguration.Resilience(ticker, quotas,
 				new KeyCooldown(ticker, meters), retry, meters);
-		return WorkOsConfiguration.create(WebClient.builder(), properties, icons, "1.2.3",
-				Clock.fixed(NOW, ZoneOffset.UTC), connections, resilience);
+		return WorkOsConfiguration.create(builder, properties, icons, "1.2.3", Clock.fixed(NOW, ZoneOffset.UTC),
+				connections, resilience);
 	}
 
 }

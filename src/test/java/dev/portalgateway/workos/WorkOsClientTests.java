@@ -174,6 +174,8 @@ class WorkOsClientTests {
 	void answersTimeoutWhenWorkOsIsSlowerThanTheResponseTimeout() {
 		workOs.stubFor(
 				post("/portal/generate_link").willReturn(json(201, "generate_link-201.json").withFixedDelay(2000)));
+		// 200 ms instead of the default 5 s, in real time; the default timeout under the
+		// same fault runs on virtual time in ResilienceChainSimulationTests.
 		expectProblem(client(workOs.baseUrl(), Duration.ofMillis(200)), ProblemCode.UPSTREAM_TIMEOUT);
 	}
 
