@@ -351,7 +351,7 @@ public class SharedQuotaStore {
 				.zrem(this.prefix + "replicas", this.instance)
 				.timeout(this.timeout.multipliedBy(4))
 				.onErrorResume((failure) -> Mono.empty())
-				.doFinally((signal) -> current.closeAsync().thenRun(this::shutDown))
+				.doFinally((signal) -> current.closeAsync().whenComplete((closed, failure) -> shutDown()))
 				.subscribe();
 		}
 		else {
