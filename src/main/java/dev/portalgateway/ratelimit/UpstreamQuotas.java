@@ -120,8 +120,8 @@ public class UpstreamQuotas {
 				return call.transform(local(operation, share(operation, store)));
 			}
 			String permit = Uuids.random();
-			Mono<SharedQuotaStore.Decision> ask = Mono.defer(() -> store.acquire(operation, quota.limit(),
-					quota.period(), permit, Duration.ofNanos(Math.max(1_000_000, deadline - this.ticker.read()))));
+			Mono<SharedQuotaStore.Decision> ask = Mono
+				.defer(() -> store.acquire(operation, quota.limit(), quota.period(), permit, timeLeft(deadline)));
 			return ask.onErrorResume((unanswered) -> store.isDegraded() ? Mono.error(unanswered) : ask)
 				.onErrorMap((unanswered) -> unknownOutcome(operation))
 				.flatMap((decision) -> {
@@ -133,7 +133,16 @@ public class UpstreamQuotas {
 
 	/** The quota check, for a request with no deadline of its own (tests). */
 	<T> Function<Mono<T>, Mono<T>> guard(Operation operation) {
-		return guard(operation, Long.MAX_VALUE);
+		return guard(operation, NO_DEADLINE);
+	}
+
+	private static final long NO_DEADLINE = Long.MAX_VALUE;
+
+	/** Time left until {@code deadline} (ticker time), at least 1 ms. */
+	private Duration timeLeft(long deadline) {
+		// Ticker time may be negative (System.nanoTime): never subtract from "none".
+		long left = (deadline == NO_DEADLINE) ? Long.MAX_VALUE : deadline - this.ticker.read();
+		return Duration.ofNanos(Math.max(1_000_000, left));
 	}
 
 	/**

@@ -78,8 +78,13 @@ class RedisChainSimulationTests {
 
 	private static final Duration REDIS_TIMEOUT = new RateLimitProperties(null, null).redisTimeout();
 
-	/** The most a call may start after Redis admitted its permit (see {@code run}). */
-	private static final Duration SKEW = REDIS_TIMEOUT.multipliedBy(2).plusMillis(50);
+	/**
+	 * How much later than Redis admitted its permit a call may start, as seen here: two
+	 * redis-timeouts when a late answer is asked for again, plus the JVM stalling on a
+	 * busy two-core machine (at 150 ms in all, 1 of 3 full CI runs still failed; the
+	 * older SharedQuotaIntegrationTests allows 500 ms for the same reason).
+	 */
+	private static final Duration SKEW = Duration.ofMillis(300);
 
 	private static final WorkOsProperties WORKOS = new Binder(
 			new MapConfigurationPropertySource(Map.of("gateway.workos.api-key", TestWorkOsClients.KEY)))
@@ -244,9 +249,7 @@ class RedisChainSimulationTests {
 				assertThat(replica.cooldown().probing()).as("no probe lease left once every caller is done").isFalse();
 			}
 			// Redis admits by its own clock; a call starts when the permit's answer has
-			// reached the JVM. That can be two redis-timeouts later (a late answer is
-			// asked for again under the same id and granted then), plus a busy event
-			// loop's delay: the window is measured that much short.
+			// reached the JVM, up to SKEW later: the window is measured that much short.
 			ScriptedWorkOs.checkWindows(this.workOs.events(), this.period.minus(SKEW),
 					this.degraded.get() ? 3 * this.limit : this.limit);
 			checkLiveness();
