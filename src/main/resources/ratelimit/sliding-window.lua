@@ -6,7 +6,8 @@
 --
 -- KEYS[1]  the log, e.g. {gw:ab12cd34}:quota:portal_links (hash tag: Cluster-safe)
 -- ARGV[1]  limit   ARGV[2]  window in ms   ARGV[3]  a unique member id for this call
--- Returns {granted (1/0), remaining, ms until the window frees a permit (retry/reset)}
+-- Returns {granted (1/0), remaining, ms until the window frees a permit (retry/reset),
+--          Redis time (ms) the permit was admitted at (or of this answer, when refused)}
 -- Asking again with an id already in the window grants it again without taking a second
 -- permit: a caller whose answer was lost to a timeout asks again instead of guessing.
 if redis.replicate_commands then
@@ -18,15 +19,16 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local count = redis.call('ZCARD', KEYS[1])
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
+local admitted = redis.call('ZSCORE', KEYS[1], ARGV[3])
+if admitted then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {1, math.max(0, limit - count), tonumber(oldest[2]) + window - now}
+  return {1, math.max(0, limit - count), tonumber(oldest[2]) + window - now, tonumber(admitted)}
 end
 if count < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window)
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {1, limit - count - 1, tonumber(oldest[2]) + window - now}
+  return {1, limit - count - 1, tonumber(oldest[2]) + window - now, now}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, 0, math.max(1, tonumber(oldest[2]) + window - now)}
+return {0, 0, math.max(1, tonumber(oldest[2]) + window - now), now}

@@ -245,7 +245,7 @@ public class SharedQuotaStore {
 			.next()
 			.timeout(min(this.timeout, patience))
 			.map((answer) -> new Decision(answer.get(0) == 1, limit, answer.get(1).intValue(),
-					Duration.ofMillis(answer.get(2))))
+					Duration.ofMillis(answer.get(2)), answer.get(3)))
 			.doOnNext((decision) -> healthy())
 			.doOnError(this::failed);
 	}
@@ -425,8 +425,10 @@ public class SharedQuotaStore {
 	 * @param limit permits per window
 	 * @param remaining permits left in the current window
 	 * @param reset when the oldest call leaves the window (a permit frees up)
+	 * @param admittedAt Redis's time (epoch ms) when the permit was admitted, or of the
+	 * answer when none was
 	 */
-	record Decision(boolean granted, int limit, int remaining, Duration reset) {
+	record Decision(boolean granted, int limit, int remaining, Duration reset, long admittedAt) {
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.portalgateway.ratelimit;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -21,6 +22,7 @@ import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.util.context.ContextView;
 
 import org.springframework.http.HttpHeaders;
 
@@ -158,6 +160,16 @@ public class UpstreamQuotas {
 				return answer.apply(value, (decision != null) ? Snapshot.of(decision) : snapshot(operation));
 			});
 		});
+	}
+
+	/**
+	 * When the shared store admitted the permit the current attempt holds (Redis's time,
+	 * epoch ms), for a request run through {@link #observed} with the Redis store: what
+	 * the store's windows count, as opposed to when the call then started.
+	 */
+	public static OptionalLong admittedAt(ContextView context) {
+		SharedQuotaStore.Decision decision = context.<Seen>getOrEmpty(SEEN).map(Seen::get).orElse(null);
+		return (decision != null && decision.granted()) ? OptionalLong.of(decision.admittedAt()) : OptionalLong.empty();
 	}
 
 	/** The shared store's answer to one request's permit. */

@@ -15,6 +15,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.Seeded;
 import dev.portalgateway.TestRedis;
 import dev.portalgateway.ratelimit.KeyCooldown;
+import dev.portalgateway.ratelimit.Operation;
 import dev.portalgateway.ratelimit.RateLimitProperties;
 import dev.portalgateway.ratelimit.SharedQuotaStore;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
@@ -150,7 +151,8 @@ class RedisChainSimulationTests {
 	}
 
 	/** One replica: its store, quota, cool-down and client. */
-	record Replica(SharedQuotaStore store, KeyCooldown cooldown, WorkOsClient client, MeterRegistry meters) {
+	record Replica(SharedQuotaStore store, UpstreamQuotas quotas, KeyCooldown cooldown, WorkOsClient client,
+			MeterRegistry meters) {
 
 		/** Times this replica's store was declared degraded: every one, however brief. */
 		double degradations() {
@@ -238,7 +240,7 @@ class RedisChainSimulationTests {
 						WebClient.builder().exchangeFunction(this.workOs.forReplica(i)), WORKOS,
 						TestWorkOsClients.ICONS, "simulated", Clock.systemUTC(), connections, resilience,
 						new UpstreamRetry(RETRY, this.ticker, meters, () -> jitter));
-				this.replicas.add(new Replica(store, cooldown, client, meters));
+				this.replicas.add(new Replica(store, quotas, cooldown, client, meters));
 			}
 		}
 
@@ -248,10 +250,16 @@ class RedisChainSimulationTests {
 			for (Replica replica : this.replicas) {
 				assertThat(replica.cooldown().probing()).as("no probe lease left once every caller is done").isFalse();
 			}
-			// Redis admits by its own clock; a call starts when the permit's answer has
-			// reached the JVM, up to SKEW later: the window is measured that much short.
-			ScriptedWorkOs.checkWindows(this.workOs.events(), this.period.minus(SKEW),
-					this.degraded.get() ? 3 * this.limit : this.limit);
+			if (this.degraded.get()) {
+				// Local shares admitted some calls: count call starts, which may come up
+				// to SKEW after Redis admitted a permit, so the window is that much
+				// short.
+				ScriptedWorkOs.checkWindows(this.workOs.events(), this.period.minus(SKEW), 3 * this.limit);
+			}
+			else {
+				// Exact: by Redis's own admission times.
+				ScriptedWorkOs.checkAdmissions(this.workOs.events(), this.period, this.limit);
+			}
 			checkLiveness();
 		}
 
@@ -292,8 +300,13 @@ class RedisChainSimulationTests {
 			this.outcomes.add(outcome);
 			GenerateLinkCommand command = new GenerateLinkCommand("org_1", Intent.SSO, null, null, null, null);
 			WorkOsClient client = this.replicas.get(replica).client();
-			Mono<GeneratedLink> call = deadline.equals(RETRY.deadline()) ? client.generateLink(command, "req")
-					: client.generateLink(command, "req", null, deadline);
+			// Through observed(), so each call carries when Redis admitted its permit.
+			Mono<GeneratedLink> call = this.replicas.get(replica)
+				.quotas()
+				.observed(Operation.PORTAL_LINKS,
+						deadline.equals(RETRY.deadline()) ? client.generateLink(command, "req")
+								: client.generateLink(command, "req", null, deadline),
+						(link, quota) -> Mono.just(link));
 			Disposable subscription = Mono.delay(arrival).doOnNext((tick) -> {
 				outcome.startedAt = this.ticker.read();
 				outcome.started = true;

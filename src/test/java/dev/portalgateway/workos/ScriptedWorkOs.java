@@ -14,6 +14,7 @@ import java.util.function.LongSupplier;
 
 import dev.portalgateway.Seeded;
 import dev.portalgateway.WorkOsFixtures;
+import dev.portalgateway.ratelimit.UpstreamQuotas;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -56,7 +57,8 @@ final class ScriptedWorkOs implements ExchangeFunction {
 	}
 
 	/** One thing that happened at WorkOS, at virtual time {@code nanos}. */
-	record Event(long nanos, int replica, int call, Kind kind, int status, @Nullable String retryAfter) {
+	record Event(long nanos, int replica, int call, Kind kind, int status, @Nullable String retryAfter,
+			long admittedAt) {
 
 		enum Kind {
 
@@ -169,15 +171,17 @@ final class ScriptedWorkOs implements ExchangeFunction {
 	}
 
 	private Mono<ClientResponse> exchange(int replica) {
-		return Mono.defer(() -> {
+		return Mono.deferContextual((context) -> {
 			int call = nextCall();
-			record(replica, call, Event.Kind.START, 0, null);
+			// With the Redis store: when Redis admitted this call's permit.
+			long admittedAt = UpstreamQuotas.admittedAt(context).orElse(-1);
+			record(replica, call, Event.Kind.START, 0, null, admittedAt);
 			Answer answer = nextAnswer();
 			Mono<ClientResponse> answered = Mono.delay(answer.latency()).flatMap((tick) -> {
 				if (answer.reset()) {
 					return Mono.error(new IOException("Connection reset by peer"));
 				}
-				record(replica, call, Event.Kind.ANSWER, answer.status(), answer.retryAfter());
+				record(replica, call, Event.Kind.ANSWER, answer.status(), answer.retryAfter(), -1);
 				ClientResponse.Builder response = ClientResponse.create(HttpStatus.valueOf(answer.status()), STRATEGIES)
 					.header("Content-Type", MediaType.APPLICATION_JSON_VALUE)
 					.header("X-Request-ID", "upstream-" + call)
@@ -191,7 +195,7 @@ final class ScriptedWorkOs implements ExchangeFunction {
 				}
 				return Mono.just(response.build());
 			});
-			return answered.doFinally((signal) -> record(replica, call, Event.Kind.END, 0, null));
+			return answered.doFinally((signal) -> record(replica, call, Event.Kind.END, 0, null, -1));
 		});
 	}
 
@@ -203,8 +207,9 @@ final class ScriptedWorkOs implements ExchangeFunction {
 		return this.calls++;
 	}
 
-	private synchronized void record(int replica, int call, Event.Kind kind, int status, @Nullable String retryAfter) {
-		this.events.add(new Event(this.nanos.getAsLong(), replica, call, kind, status, retryAfter));
+	private synchronized void record(int replica, int call, Event.Kind kind, int status, @Nullable String retryAfter,
+			long admittedAt) {
+		this.events.add(new Event(this.nanos.getAsLong(), replica, call, kind, status, retryAfter, admittedAt));
 	}
 
 	/**
@@ -246,6 +251,25 @@ final class ScriptedWorkOs implements ExchangeFunction {
 					}
 				}
 			}
+		}
+	}
+
+	/**
+	 * Checks, by the times Redis admitted their permits, that no stretch of
+	 * {@code window} saw more than {@code max} calls, that every call had a permit from
+	 * Redis, and that every call ended.
+	 */
+	static void checkAdmissions(List<Event> events, Duration window, int max) {
+		List<Event> starts = events.stream().filter((event) -> event.kind() == Event.Kind.START).toList();
+		assertThat(starts).as("every call had a permit from Redis").allMatch((event) -> event.admittedAt() >= 0);
+		assertThat(events.stream().filter((event) -> event.kind() == Event.Kind.END)).as("every call ended")
+			.hasSize(starts.size());
+		List<Long> admitted = starts.stream().map(Event::admittedAt).sorted().toList();
+		for (int first = 0, last = 0; last < admitted.size(); last++) {
+			while (admitted.get(last) - admitted.get(first) >= window.toMillis()) {
+				first++;
+			}
+			assertThat(last - first + 1).as("calls admitted by Redis within one %s", window).isLessThanOrEqualTo(max);
 		}
 	}
 
