@@ -202,6 +202,15 @@ class SlidingWindowScriptTests {
 			.expectNext(List.of("true/1", "true/1", "true/0", "false/0"))
 			.expectComplete()
 			.verify(VERIFY);
+		// Asked again later, a permit keeps the Redis time it was admitted at.
+		StepVerifier
+			.create(store.acquire(Operation.PROVIDER_ICONS, 2, window, "permit-4")
+				.zipWith(Mono.delay(Duration.ofMillis(30))
+					.then(store.acquire(Operation.PROVIDER_ICONS, 2, window, "permit-4"))))
+			.assertNext(
+					(both) -> assertThat(both.getT2().admittedAt()).isPositive().isEqualTo(both.getT1().admittedAt()))
+			.expectComplete()
+			.verify(VERIFY);
 	}
 
 	@Test
