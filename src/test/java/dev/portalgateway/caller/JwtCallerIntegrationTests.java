@@ -7,6 +7,7 @@ import java.time.Duration;
 
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.ManualTicker;
 import dev.portalgateway.OpenApiContract;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestJwts;
@@ -26,6 +27,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
@@ -51,13 +53,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one reaches WorkOS, failures are counted by reason, the audit line names the subject,
  * and static tokens keep working alongside.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
-		// One WorkOS call per request: the tests count which callers reached it.
-		// Retries at their defaults: ResilienceChainSimulationTests.
-		"gateway.retry.max-retries=0",
-		// Rotation is tested here without waiting; the throttle at its default
-		// (10 s) is in JwksCacheTests and JwtKeysUnavailableIntegrationTests.
-		"gateway.auth.jwt.jwks-refresh-min-interval=0s" })
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
+// At the default jwks-refresh-min-interval (10 s): the rotation test moves time instead.
+@Import(ManualTicker.InContext.class)
 @ExtendWith(OutputCaptureExtension.class)
 class JwtCallerIntegrationTests {
 
@@ -113,6 +111,9 @@ class JwtCallerIntegrationTests {
 
 	@Autowired
 	ApplicationContext context;
+
+	@Autowired
+	ManualTicker ticker;
 
 	WebTestClient client;
 
@@ -232,12 +233,17 @@ class JwtCallerIntegrationTests {
 	@Test
 	void aKeyTheIssuerRotatesInIsFetchedOnFirstSight() {
 		String token = TestJwts.sign(TestJwts.ROTATED);
+		// Unknown key ids send the gateway to the issuer at most every 10 s (the
+		// default).
+		this.ticker.advance(Duration.ofSeconds(10));
 		assertThat(requestLink(token).getStatus().value()).isEqualTo(401);
 		issuer.stubFor(get(JWKS_PATH).withHeader("Authorization", equalTo("Bearer " + ISSUER_TOKEN))
 			.willReturn(jwks(TestJwts.jwks(TestJwts.RSA, TestJwts.EC, TestJwts.ROTATED))));
+		assertThat(requestLink(token).getStatus().value()).as("within the 10 s").isEqualTo(401);
+		this.ticker.advance(Duration.ofSeconds(10));
 		assertThat(requestLink(token).getStatus().value()).isEqualTo(201);
-		// The download for an unknown kid, then the one that found it.
-		assertThat(issuer.findAll(getRequestedFor(urlEqualTo(JWKS_PATH)))).hasSizeGreaterThanOrEqualTo(2);
+		// The download for the unknown kid, then the one that found it.
+		assertThat(issuer.findAll(getRequestedFor(urlEqualTo(JWKS_PATH)))).hasSize(2);
 		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(1);
 	}
 

@@ -55,8 +55,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
 		// One attempt per row of the error table, and a timeout row that takes
-		// 1.5 s instead of 5; retries and timeouts at their defaults run in
-		// ResilienceChainSimulationTests.
+		// 1.5 s instead of 5. At the defaults: ResilienceChainSimulationTests
+		// retryableErrorRowsAtTheDefaults and
+		// aSlowWorkOsAtTheDefaultsIs504WithinTheDeadline.
 		"gateway.workos.response-timeout=1500ms", "gateway.retry.max-retries=0" })
 @ExtendWith(OutputCaptureExtension.class)
 class PortalLinkIntegrationTests {

@@ -40,11 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "gateway.rate-limit.store=redis",
 				"gateway.rate-limit.expected-replicas=2", "gateway.rate-limit.portal-links.limit=10",
-				"gateway.rate-limit.portal-links.period=2s",
-				// One WorkOS call per request, so WorkOS's count is the requests let
-				// through; retries at their defaults run in
-				// ResilienceChainSimulationTests.
-				"gateway.retry.max-retries=0" })
+				"gateway.rate-limit.portal-links.period=2s" })
 @Import(OwnNettyResources.class)
 class RedisOutageUnderLoadTests {
 

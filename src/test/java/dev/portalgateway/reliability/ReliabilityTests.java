@@ -41,11 +41,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "gateway.rate-limit.portal-links.limit=" + ReliabilityTests.LIMIT,
 				"gateway.rate-limit.portal-links.period=60s",
-				// Shorter than the defaults (5 s, 10 s) so the slow-upstream scenario
-				// takes
-				// 2 s of real time, not 10; the same faults at the defaults run on
-				// virtual
-				// time in ResilienceChainSimulationTests.
+				// Shorter than the defaults (5 s, 10 s) so slow upstream takes 2 s of
+				// real time, not 10. At the defaults: ResilienceChainSimulationTests
+				// aSlowWorkOsAtTheDefaultsIs504WithinTheDeadline (virtual time).
 				"gateway.workos.response-timeout=2s", "gateway.retry.deadline=2s" })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 @Import(OwnNettyResources.class)

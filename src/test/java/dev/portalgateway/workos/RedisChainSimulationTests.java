@@ -37,9 +37,6 @@ import reactor.core.publisher.Mono;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
 
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,9 +84,7 @@ class RedisChainSimulationTests {
 	 */
 	private static final Duration SKEW = Duration.ofMillis(300);
 
-	private static final WorkOsProperties WORKOS = new Binder(
-			new MapConfigurationPropertySource(Map.of("gateway.workos.api-key", TestWorkOsClients.KEY)))
-		.bindOrCreate("gateway.workos", Bindable.of(WorkOsProperties.class));
+	private static final WorkOsProperties WORKOS = TestWorkOsClients.DEFAULT_WORKOS;
 
 	private static final ConnectionProvider connections = ConnectionProvider.create("redis-simulation", 1);
 

@@ -33,9 +33,6 @@ import reactor.core.publisher.Mono;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,9 +69,7 @@ class ResilienceChainSimulationTests {
 
 	private static final RetryProperties RETRY = TestWorkOsClients.DEFAULT_RETRY;
 
-	private static final WorkOsProperties WORKOS = new Binder(
-			new MapConfigurationPropertySource(Map.of("gateway.workos.api-key", TestWorkOsClients.KEY)))
-		.bindOrCreate("gateway.workos", Bindable.of(WorkOsProperties.class));
+	private static final WorkOsProperties WORKOS = TestWorkOsClients.DEFAULT_WORKOS;
 
 	private static final Duration STEP = Duration.ofMillis(100);
 
@@ -113,6 +108,56 @@ class ResilienceChainSimulationTests {
 			this.time = VirtualTimeScheduler.create();
 			VirtualTimeScheduler.getOrSet(this.time);
 			new Scenario(seeded, this.time).run();
+		});
+	}
+
+	/**
+	 * ReliabilityTests' slow upstream at the defaults (there: 2 s timeout and deadline,
+	 * to keep real time short): WorkOS holds every call 20 s; each of 10 callers gets a
+	 * 504 with {@code Retry-After} within the 10 s deadline (plus 100 ms), after the 5 s
+	 * response timeout and one retry cut at the deadline.
+	 */
+	@Test
+	void aSlowWorkOsAtTheDefaultsIs504WithinTheDeadline() {
+		Scenario scenario = new Scenario(new Seeded(5), this.time, 100, Duration.ofSeconds(60),
+				(clock) -> ScriptedWorkOs.Answer.created(Duration.ofSeconds(20)));
+		List<Outcome> callers = new ArrayList<>();
+		for (int i = 0; i < 10; i++) {
+			callers.add(scenario.request(Duration.ZERO, RETRY.deadline(), null));
+		}
+		this.time.advanceTimeBy(Duration.ofSeconds(30));
+		assertThat(callers).allSatisfy((caller) -> {
+			assertThat(caller.problem).isNotNull();
+			assertThat(caller.problem.getBody().getProperties()).containsEntry("code", "upstream_timeout");
+			assertThat(caller.problem.getHeaders().getFirst("Retry-After")).isNotNull();
+			assertThat(caller.answeredAt - caller.arrival).isBetween(RETRY.deadline().minusMillis(100).toNanos(),
+					RETRY.deadline().plusMillis(100).toNanos());
+		});
+		assertThat(scenario.workOs.starts()).as("two attempts each").isEqualTo(20);
+	}
+
+	/**
+	 * PortalLinkIntegrationTests' retryable rows at the default retries (there: one
+	 * attempt, so each row is one WorkOS answer): four attempts, then the row's answer,
+	 * within the deadline.
+	 */
+	@Test
+	void retryableErrorRowsAtTheDefaults() {
+		Map<ScriptedWorkOs.Answer, String> rows = Map.of(
+				new ScriptedWorkOs.Answer(502, null, Duration.ofMillis(20), false), "upstream_error",
+				new ScriptedWorkOs.Answer(503, null, Duration.ofMillis(20), false), "upstream_error",
+				new ScriptedWorkOs.Answer(504, null, Duration.ofMillis(20), false), "upstream_error",
+				new ScriptedWorkOs.Answer(429, "1", Duration.ofMillis(20), false), "rate_limited",
+				new ScriptedWorkOs.Answer(0, null, Duration.ofMillis(20), true), "upstream_unavailable");
+		rows.forEach((answer, code) -> {
+			Scenario scenario = new Scenario(new Seeded(6), this.time, 100, Duration.ofSeconds(60), (clock) -> answer);
+			Outcome caller = scenario.request(Duration.ZERO, RETRY.deadline(), null);
+			this.time.advanceTimeBy(RETRY.deadline().plusSeconds(1));
+			assertThat(caller.problem).as("WorkOS answering %s", answer).isNotNull();
+			assertThat(caller.problem.getBody().getProperties()).as("WorkOS answering %s", answer)
+				.containsEntry("code", code);
+			assertThat(scenario.workOs.starts()).as("WorkOS answering %s", answer).isEqualTo(1 + RETRY.maxRetries());
+			assertThat(caller.answeredAt - caller.arrival).isLessThanOrEqualTo(RETRY.deadline().toNanos());
 		});
 	}
 

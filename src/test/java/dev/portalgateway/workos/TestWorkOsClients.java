@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.ratelimit.KeyCooldown;
@@ -40,6 +41,11 @@ public final class TestWorkOsClients {
 	/** The retry settings users run: {@link RetryProperties}'s own defaults. */
 	public static final RetryProperties DEFAULT_RETRY = new Binder(new MapConfigurationPropertySource())
 		.bindOrCreate("gateway.retry", Bindable.of(RetryProperties.class));
+
+	/** The WorkOS client settings users run, with the test key. */
+	public static final WorkOsProperties DEFAULT_WORKOS = new Binder(
+			new MapConfigurationPropertySource(Map.of("gateway.workos.api-key", KEY)))
+		.bindOrCreate("gateway.workos", Bindable.of(WorkOsProperties.class));
 
 	public static final IconSourceProperties ICONS = new IconSourceProperties(null, "/portal/provider_icons");
 

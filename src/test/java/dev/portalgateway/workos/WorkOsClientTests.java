@@ -174,8 +174,9 @@ class WorkOsClientTests {
 	void answersTimeoutWhenWorkOsIsSlowerThanTheResponseTimeout() {
 		workOs.stubFor(
 				post("/portal/generate_link").willReturn(json(201, "generate_link-201.json").withFixedDelay(2000)));
-		// 200 ms instead of the default 5 s, in real time; the default timeout under the
-		// same fault runs on virtual time in ResilienceChainSimulationTests.
+		// 200 ms instead of the default 5 s, in real time; the default under the same
+		// fault:
+		// ResilienceChainSimulationTests.aSlowWorkOsAtTheDefaultsIs504WithinTheDeadline.
 		expectProblem(client(workOs.baseUrl(), Duration.ofMillis(200)), ProblemCode.UPSTREAM_TIMEOUT);
 	}
 
