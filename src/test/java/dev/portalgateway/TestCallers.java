@@ -10,8 +10,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * The callers integration tests configure: {@code billing} may use sso and dsync with
- * return URLs on app.example.com and any subdomain of billing.example.com;
- * {@code auditor} only audit_logs and no return URLs.
+ * return URLs on app.example.com and any subdomain of billing.example.com, for any
+ * organization, with IT contacts at example.com; {@code auditor} only audit_logs, no
+ * return URLs, no IT contacts, and only organization org_1 and those starting org_01A.
  */
 public final class TestCallers {
 
@@ -65,9 +66,11 @@ public final class TestCallers {
 		registry.add("gateway.callers[0].token-sha256", () -> sha256(BILLING_TOKEN));
 		registry.add("gateway.callers[0].intents", () -> "sso,dsync");
 		registry.add("gateway.callers[0].return-url-hosts", () -> "app.example.com,*.billing.example.com");
+		registry.add("gateway.callers[0].it-contact-emails", () -> "example.com");
 		registry.add("gateway.callers[1].name", () -> "auditor");
 		registry.add("gateway.callers[1].token-sha256", () -> sha256(AUDITOR_TOKEN));
 		registry.add("gateway.callers[1].intents", () -> "audit_logs");
+		registry.add("gateway.callers[1].organizations", () -> "org_1,org_01A*");
 	}
 
 	public static String sha256(String token) {

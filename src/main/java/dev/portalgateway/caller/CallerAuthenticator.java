@@ -33,7 +33,8 @@ class CallerAuthenticator {
 		List<Entry> entries = new ArrayList<>();
 		Map<String, Caller> bySubject = new HashMap<>();
 		for (CallerProperties.Policy policy : properties.callers()) {
-			Caller caller = new Caller(policy.name(), policy.intents(), policy.returnUrlHosts());
+			Caller caller = new Caller(policy.name(), policy.intents(), policy.returnUrlHosts(), policy.organizations(),
+					policy.itContactEmailDomains());
 			if (policy.tokenSha256() != null) {
 				entries.add(new Entry(HexFormat.of().parseHex(policy.tokenSha256().toLowerCase(Locale.ROOT)), caller));
 			}

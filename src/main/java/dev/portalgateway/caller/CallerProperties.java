@@ -47,6 +47,9 @@ public record CallerProperties(@DefaultValue @Valid List<Policy> callers, @Defau
 			if (policy.subject() != null && !subjects.add(policy.subject())) {
 				throw new IllegalArgumentException(prefix + ".subject repeats an earlier caller's subject");
 			}
+			if (policy.itContactEmails().contains(Policy.DENIED) && policy.itContactEmails().size() > 1) {
+				throw new IllegalArgumentException(prefix + ".it-contact-emails is either denied or a list of domains");
+			}
 			if (policy.subject() != null && !auth.jwt().enabled()) {
 				throw new IllegalArgumentException(
 						prefix + ".subject needs JWT verification: set gateway.auth.jwt.issuer and jwks-uri");
@@ -67,6 +70,11 @@ public record CallerProperties(@DefaultValue @Valid List<Policy> callers, @Defau
 	 * @param intents the intents this caller may request
 	 * @param returnUrlHosts hosts the caller may use in return/success URLs: exact, or
 	 * {@code *.example.com} for any subdomain of example.com
+	 * @param organizations the organizations the caller may ask links for: exact ids, or
+	 * prefixes ending in {@code *} ({@code org_01A*}); empty (the default) for any
+	 * @param itContactEmails {@code denied} (the default): the caller may not name IT
+	 * contacts; or the e-mail domains it may name them from ({@code example.com},
+	 * {@code *.example.com} for subdomains, {@code *} for any)
 	 */
 	public record Policy(
 			@NotNull @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}",
@@ -78,7 +86,21 @@ public record CallerProperties(@DefaultValue @Valid List<Policy> callers, @Defau
 			@NotEmpty Set<Intent> intents,
 			@DefaultValue List<@Pattern(
 					regexp = "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*",
-					message = "must be a host name, or *. followed by a host name") String> returnUrlHosts) {
+					message = "must be a host name, or *. followed by a host name") String> returnUrlHosts,
+			@DefaultValue List<@Pattern(regexp = "org_[A-Za-z0-9]{1,64}|org_[A-Za-z0-9]{0,63}\\*",
+					message = "must be an organization id (org_ and letters or digits), or a prefix of one ending in *") String> organizations,
+			@DefaultValue("denied") List<@Pattern(
+					regexp = "denied|\\*|(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*",
+					message = "must be denied, *, a domain, or *. followed by a domain") String> itContactEmails) {
+
+		/** The {@code it-contact-emails} value that allows no IT contact at all. */
+		public static final String DENIED = "denied";
+
+		/** The domains IT contacts may be named from; empty when denied. */
+		public List<String> itContactEmailDomains() {
+			return this.itContactEmails.stream().filter((domain) -> !DENIED.equals(domain)).toList();
+		}
+
 	}
 
 	/**

@@ -171,6 +171,11 @@ public class PortalLinks {
 	private static GenerateLinkCommand authorize(Caller caller, GenerateLinkCommand command, ServerRequest request) {
 		Intent intent = command.intent();
 		AuditLog.subject(request, command.organization(), intent);
+		if (!caller.mayAccess(command.organization())) {
+			throw new GatewayProblem(ProblemCode.ORGANIZATION_NOT_ALLOWED,
+					"This caller may not request links for this organization.")
+				.withErrors(List.of(new FieldError("organization", "is not allowed for this caller")));
+		}
 		if (intent == null && !caller.mayUseEveryIntent()) {
 			// WorkOS would open a portal with every section: only for callers allowed
 			// all.
@@ -191,7 +196,29 @@ public class PortalLinks {
 					"The URL's host is not among this caller's allowed return URL hosts.")
 				.withErrors(hosts);
 		}
+		checkContacts(caller, command.itContactEmails());
 		return command;
+	}
+
+	/**
+	 * IT contacts get lasting access to the organization's Admin Portal from WorkOS, so
+	 * each address must be from a domain the caller's policy allows.
+	 */
+	private static void checkContacts(Caller caller, @Nullable List<String> emails) {
+		if (emails == null) {
+			return;
+		}
+		List<FieldError> errors = new ArrayList<>();
+		for (int i = 0; i < emails.size(); i++) {
+			if (!caller.mayNameContact(emails.get(i))) {
+				errors.add(new FieldError("it_contact_emails[" + i + "]", "is not allowed for this caller"));
+			}
+		}
+		if (!errors.isEmpty()) {
+			throw new GatewayProblem(ProblemCode.IT_CONTACT_EMAIL_NOT_ALLOWED,
+					"This caller may not name these IT contact e-mail addresses.")
+				.withErrors(errors);
+		}
 	}
 
 	private static void checkHost(Caller caller, String field, @Nullable URI url, List<FieldError> errors) {

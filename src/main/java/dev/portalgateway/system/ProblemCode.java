@@ -22,6 +22,10 @@ public enum ProblemCode {
 
 	RETURN_URL_NOT_ALLOWED(HttpStatus.FORBIDDEN, "Return URL not allowed"),
 
+	ORGANIZATION_NOT_ALLOWED(HttpStatus.FORBIDDEN, "Organization not allowed"),
+
+	IT_CONTACT_EMAIL_NOT_ALLOWED(HttpStatus.FORBIDDEN, "IT contact e-mail not allowed"),
+
 	NOT_FOUND(HttpStatus.NOT_FOUND, "Not found"),
 
 	METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed"),
@@ -37,6 +41,8 @@ public enum ProblemCode {
 	UPSTREAM_REJECTED(HttpStatus.UNPROCESSABLE_CONTENT, "Rejected by WorkOS"),
 
 	RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "Rate limited"),
+
+	TOO_MANY_AUTH_FAILURES(HttpStatus.TOO_MANY_REQUESTS, "Too many failed authentications"),
 
 	UPSTREAM_AUTH_FAILED(HttpStatus.BAD_GATEWAY, "WorkOS refused the gateway's credentials"),
 

@@ -15,10 +15,10 @@ class CallerAuthenticatorTests {
 	@Test
 	void findsTheCallerWhoseHashMatches() {
 		CallerAuthenticator authenticator = new CallerAuthenticator(properties(
-				new CallerProperties.Policy("billing", Sha256.hex("billing-token"), null, Set.of(Intent.SSO),
-						List.of()),
+				new CallerProperties.Policy("billing", Sha256.hex("billing-token"), null, Set.of(Intent.SSO), List.of(),
+						List.of(), List.of("denied")),
 				new CallerProperties.Policy("hr", Sha256.hex("hr-token").toUpperCase(), null, Set.of(Intent.DSYNC),
-						List.of())));
+						List.of(), List.of(), List.of("denied"))));
 		assertThat(authenticator.authenticate("billing-token")).map(Caller::name).contains("billing");
 		assertThat(authenticator.authenticate("hr-token")).map(Caller::name).contains("hr");
 		assertThat(authenticator.authenticate("billing-token ")).isEmpty();
@@ -27,13 +27,12 @@ class CallerAuthenticatorTests {
 
 	@Test
 	void findsTheCallerWhosePolicyNamesTheSubject() {
-		CallerAuthenticator authenticator = new CallerAuthenticator(
-				new CallerProperties(
-						List.of(new CallerProperties.Policy("billing", null,
-								"system:serviceaccount:billing:billing-api", Set.of(Intent.SSO), List.of()),
-								new CallerProperties.Policy("hr", Sha256.hex("hr-token"),
-										"system:serviceaccount:hr:hr-api", Set.of(Intent.DSYNC), List.of())),
-						new CallerProperties.Auth(jwt("https://issuer.example"))));
+		CallerAuthenticator authenticator = new CallerAuthenticator(new CallerProperties(
+				List.of(new CallerProperties.Policy("billing", null, "system:serviceaccount:billing:billing-api",
+						Set.of(Intent.SSO), List.of(), List.of(), List.of("denied")),
+						new CallerProperties.Policy("hr", Sha256.hex("hr-token"), "system:serviceaccount:hr:hr-api",
+								Set.of(Intent.DSYNC), List.of(), List.of(), List.of("denied"))),
+				new CallerProperties.Auth(jwt("https://issuer.example"))));
 		assertThat(authenticator.bySubject("system:serviceaccount:billing:billing-api")).map(Caller::name)
 			.contains("billing");
 		assertThat(authenticator.bySubject("system:serviceaccount:hr:hr-api")).map(Caller::name).contains("hr");

@@ -29,4 +29,26 @@ class CallerTests {
 		assertThat(this.caller.mayUse(intent)).isEqualTo(allowed);
 	}
 
+	@ParameterizedTest
+	@CsvSource({ "org_01A, true", "org_01AXYZ, true", "org_2, true", "org_01B, false", "org_01a, false",
+			"org_20, false", "org_, false" })
+	void limitsOrganizationsToExactIdsAndPrefixes(String organization, boolean allowed) {
+		Caller scoped = new Caller("scoped", Set.of(Intent.SSO), List.of(), List.of("org_01A*", "org_2"), List.of());
+		assertThat(scoped.mayAccess(organization)).isEqualTo(allowed);
+		assertThat(this.caller.mayAccess(organization)).as("no organizations listed: any").isTrue();
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "it@example.com, true", "it@EXAMPLE.com, true", "it@a.corp.example.org, true",
+			"it@corp.example.org, false", "it@example.com.evil.net, false", "it@example.com@evil.net, false",
+			"it@other.com, false" })
+	void allowsItContactsFromListedDomainsOnly(String email, boolean allowed) {
+		Caller contacts = new Caller("c", Set.of(Intent.SSO), List.of(), List.of(),
+				List.of("example.com", "*.corp.example.org"));
+		assertThat(contacts.mayNameContact(email)).isEqualTo(allowed);
+		assertThat(this.caller.mayNameContact(email)).as("none listed: denied").isFalse();
+		assertThat(new Caller("any", Set.of(Intent.SSO), List.of(), List.of(), List.of("*")).mayNameContact(email))
+			.isTrue();
+	}
+
 }

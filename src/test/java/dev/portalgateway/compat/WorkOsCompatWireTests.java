@@ -21,6 +21,8 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -109,6 +111,22 @@ class WorkOsCompatWireTests {
 						MediaType.APPLICATION_JSON, TestCallers.BILLING_TOKEN),
 				403, "return_url_not_allowed");
 		assertThat(forbidden.get("errors").get(0).get("field").stringValue()).isEqualTo("return_url");
+	}
+
+	@Test
+	void limitsACallerToItsOrganizationsAndContactsAsOnTheGatewaysApi() {
+		JsonNode other = error(send(PATH, "{\"organization\":\"org_01B7XYZ\",\"intent\":\"audit_logs\"}",
+				MediaType.APPLICATION_JSON, TestCallers.AUDITOR_TOKEN), 403, "organization_not_allowed");
+		assertThat(other.get("errors").get(0).get("field").stringValue()).isEqualTo("organization");
+		error(send(PATH,
+				"{\"organization\":\"org_01A7XYZ\",\"intent\":\"audit_logs\","
+						+ "\"admin_emails\":[\"it@example.com\"]}",
+				MediaType.APPLICATION_JSON, TestCallers.AUDITOR_TOKEN), 403, "it_contact_email_not_allowed");
+		workOs.verify(0, anyRequestedFor(anyUrl()));
+		assertThat(send(PATH, "{\"organization\":\"org_01A7XYZ\",\"intent\":\"audit_logs\"}",
+				MediaType.APPLICATION_JSON, TestCallers.AUDITOR_TOKEN)
+			.getStatus()
+			.value()).isEqualTo(201);
 	}
 
 	@Test

@@ -188,6 +188,19 @@ class HelmChartTests {
 	}
 
 	@Test
+	void passesCallerScopesThrough() throws IOException {
+		CallerProperties callers = binder(RenderedChart.render("all-features-values.yaml"))
+			.bind("gateway", CallerProperties.class)
+			.get();
+		assertThat(callers.callers().get(0).organizations()).containsExactly("org_01H*",
+				"org_01J0000000000000000000000");
+		assertThat(callers.callers().get(0).itContactEmailDomains()).containsExactly("billing.example.com",
+				"*.corp.example.com");
+		assertThat(callers.callers().get(1).organizations()).as("none listed: any").isEmpty();
+		assertThat(callers.callers().get(1).itContactEmailDomains()).as("the default: denied").isEmpty();
+	}
+
+	@Test
 	void verifiesServiceAccountTokensWithKeysFromTheApiServer() throws IOException {
 		RenderedChart chart = RenderedChart.render("jwt-values.yaml");
 		Binder config = binder(chart);
@@ -327,7 +340,8 @@ class HelmChartTests {
 	@ValueSource(strings = { "replcias=3", "callers[0].intents[0]=saml", "workos.apiKey=pk_live_nope",
 			"service.type=ExternalName", "logging.structuredFormat=xml", "image.pullPolicy=Sometimes",
 			"callers[0].token-sha256=null", "callers[0].subject=has space", "auth.jwt.jwksUri=ftp://example.com",
-			"auth.jwt.clockSkew=soon", "auth.jwt.issuer=", "auth.jwt.enable=true" })
+			"auth.jwt.clockSkew=soon", "auth.jwt.issuer=", "auth.jwt.enable=true", "callers[0].organizations[0]=acme",
+			"callers[0].it-contact-emails=allowed", "callers[0].it-contact-emails[0]=@example.com" })
 	void rejectsValuesThatBreakTheSchema(String set) {
 		String[] pair = set.split("=", 2);
 		assertThatException().isThrownBy(

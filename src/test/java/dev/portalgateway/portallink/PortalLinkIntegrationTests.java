@@ -207,6 +207,51 @@ class PortalLinkIntegrationTests {
 				(headers) -> headers.setBearerAuth(TestCallers.AUDITOR_TOKEN)), 403, "intent_not_allowed");
 	}
 
+	@Test
+	void refusesAnItContactWhenThePolicyDeniesThem(CapturedOutput output) {
+		JsonNode problem = problem(post(
+				"{\"organization\":\"org_1\",\"intent\":\"audit_logs\",\"it_contact_emails\":[\"it@example.com\"]}",
+				(headers) -> headers.setBearerAuth(TestCallers.AUDITOR_TOKEN)), 403, "it_contact_email_not_allowed");
+		assertThat(problem.get("errors").get(0).get("field").stringValue()).isEqualTo("it_contact_emails[0]");
+		workOs.verify(0, anyRequestedFor(anyUrl()));
+		assertThat(output).contains(
+				"caller=auditor organization=org_1 intent=audit_logs outcome=it_contact_email_not_allowed status=403");
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "it@example.com, 201", "IT@Example.COM, 201", "it@other.com, 403", "it@sub.example.com, 403",
+			"it@example.com.evil.net, 403" })
+	void allowsItContactsOnlyFromThePolicysDomains(String email, int status) {
+		stub(json(201, "generate_link-201.json"));
+		EntityExchangeResult<byte[]> result = post("{\"organization\":\"org_1\",\"intent\":\"sso\","
+				+ "\"it_contact_emails\":[\"ok@example.com\",\"" + email + "\"]}");
+		assertThat(result.getStatus().value()).isEqualTo(status);
+		if (status == 403) {
+			JsonNode problem = problem(result, 403, "it_contact_email_not_allowed");
+			assertThat(problem.get("errors").size()).isEqualTo(1);
+			assertThat(problem.get("errors").get(0).get("field").stringValue()).isEqualTo("it_contact_emails[1]");
+			workOs.verify(0, anyRequestedFor(anyUrl()));
+		}
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "org_1, 201", "org_01A7XYZ, 201", "org_01A, 201", "org_01B7XYZ, 403", "org_10, 403",
+			"org_01a7XYZ, 403" })
+	void limitsACallerToItsOrganizations(String organization, int status, CapturedOutput output) {
+		stub(json(201, "generate_link-201.json"));
+		EntityExchangeResult<byte[]> result = post(
+				"{\"organization\":\"" + organization + "\",\"intent\":\"audit_logs\"}",
+				(headers) -> headers.setBearerAuth(TestCallers.AUDITOR_TOKEN));
+		assertThat(result.getStatus().value()).isEqualTo(status);
+		if (status == 403) {
+			JsonNode problem = problem(result, 403, "organization_not_allowed");
+			assertThat(problem.get("errors").get(0).get("field").stringValue()).isEqualTo("organization");
+			workOs.verify(0, anyRequestedFor(anyUrl()));
+			assertThat(output).contains("caller=auditor organization=" + organization
+					+ " intent=audit_logs outcome=organization_not_allowed status=403");
+		}
+	}
+
 	@ParameterizedTest
 	@CsvSource({ "return_url, https://evil.example.net/x", "success_url, https://billing.example.com/x",
 			"return_url, https://app.example.com.evil.net/", "success_url, http://localhost:3000/" })
