@@ -78,8 +78,8 @@ public class PortalLinks {
 	 */
 	public Mono<Issued> issue(ServerRequest request, Format format, @Nullable String idempotencyKey,
 			Duration deadline) {
-		return issue(request, format,
-				(command) -> this.workOs.generateLink(command, RequestIds.of(request), idempotencyKey, deadline));
+		return issue(request, format, (command) -> this.workOs.generateLink(command, RequestIds.of(request),
+				CallerAuthentication.callerOf(request).name(), idempotencyKey, deadline));
 	}
 
 	private Mono<Issued> issue(ServerRequest request, Format format,

@@ -38,6 +38,11 @@ public class RequestIds implements WebFilter {
 
 	private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
+	public RequestIds() {
+		// Seeds the id generator now, at startup, not on the first request's event loop.
+		Uuids.random();
+	}
+
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		String id = wellFormedOrNew(exchange.getRequest().getHeaders().getFirst(HEADER));

@@ -79,6 +79,8 @@ public class WorkOsClient {
 
 	private final MeterRegistry meters;
 
+	private final IdempotencyKeys idempotencyKeys;
+
 	WorkOsClient(WebClient webClient, WebClient iconClient, String iconPath, WorkOsProperties properties, Clock clock,
 			Ticker ticker, UpstreamQuotas quotas, KeyCooldown cooldown, UpstreamRetry retry, MeterRegistry meters) {
 		this.webClient = webClient;
@@ -91,6 +93,7 @@ public class WorkOsClient {
 		this.cooldown = cooldown;
 		this.retry = retry;
 		this.meters = meters;
+		this.idempotencyKeys = new IdempotencyKeys(properties.apiKey());
 	}
 
 	/**
@@ -100,7 +103,7 @@ public class WorkOsClient {
 	 * @return the link, or an error that is always a {@link GatewayProblem}
 	 */
 	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId) {
-		return generateLink(command, requestId, null, this.retry.deadline());
+		return link(command, requestId, Uuids.random(), this.retry.deadline());
 	}
 
 	/**
@@ -108,19 +111,27 @@ public class WorkOsClient {
 	 * retry budget.
 	 * @param command what to ask for, already validated and authorized
 	 * @param requestId the caller's request id, passed on as {@code X-Request-Id}
+	 * @param caller the caller's name: its idempotency keys are its own
 	 * @param idempotencyKey the caller's {@code Idempotency-Key} (already checked for
 	 * shape), or null to make one
 	 * @param deadline how long the gateway may spend on this request, retries included
 	 * @return the link, or an error that is always a {@link GatewayProblem}
 	 */
-	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId,
+	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId, String caller,
 			@Nullable String idempotencyKey, Duration deadline) {
-		// One key per caller request, the same on every retry (WorkOS sees one request).
-		String key = (idempotencyKey != null) ? idempotencyKey : Uuids.random();
+		// One key per caller request, the same on every retry (WorkOS sees one request);
+		// a caller's own key is scoped to the caller (IdempotencyKeys).
+		String key = (idempotencyKey != null) ? this.idempotencyKeys.scoped(caller, idempotencyKey) : Uuids.random();
+		return link(command, requestId, key, deadline);
+	}
+
+	/** One link request: every attempt sends the same idempotency key. */
+	private Mono<GeneratedLink> link(GenerateLinkCommand command, String requestId, String idempotencyKey,
+			Duration deadline) {
 		return call(Operation.PORTAL_LINKS, deadline, requestId,
 				() -> this.webClient.post()
 					.uri(GENERATE_LINK_PATH)
-					.header(IDEMPOTENCY_KEY, key)
+					.header(IDEMPOTENCY_KEY, idempotencyKey)
 					.header(RequestIds.HEADER, requestId)
 					.contentType(MediaType.APPLICATION_JSON)
 					.bodyValue(GenerateLinkBody.of(command))

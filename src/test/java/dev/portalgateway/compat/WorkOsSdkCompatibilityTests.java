@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.workos.WorkOS;
 import com.workos.adminportal.AdminPortal;
@@ -95,7 +97,8 @@ class WorkOsSdkCompatibilityTests {
 		assertThat(response.getLink()).isEqualTo(WorkOsFixtures.RECORDED_LINK);
 		LoggedRequest upstream = single();
 		assertThat(upstream.getHeader("Authorization")).isEqualTo("Bearer " + TestCallers.API_KEY);
-		assertThat(upstream.getHeader("Idempotency-Key")).isEqualTo("sdk-key-0001");
+		// Scoped to the caller (IdempotencyKeys): never forwarded as the SDK sent it.
+		assertThat(upstream.getHeader("Idempotency-Key")).startsWith("pgw1_").doesNotContain("sdk-key-0001");
 		JsonNode body = this.json.readTree(upstream.getBodyAsString());
 		assertThat(body.get("organization").stringValue()).isEqualTo(ORGANIZATION);
 		assertThat(body.get("intent").stringValue()).isEqualTo("sso");
@@ -105,6 +108,30 @@ class WorkOsSdkCompatibilityTests {
 			.contains("portal_link caller=billing organization=" + ORGANIZATION
 					+ " intent=sso outcome=created status=201")
 			.doesNotContain(TestCallers.BILLING_TOKEN);
+	}
+
+	@Test
+	void twoCallersSendingTheSameIdempotencyKeyNeverShareOneAtWorkOsAndEachRetryReusesItsOwn() {
+		// WorkOS answers each caller's first try 503, then 201: one retry each.
+		String scenario = "first try fails";
+		String[] states = { Scenario.STARTED, "billing retry", "platform first", "platform retry", "done" };
+		for (int i = 0; i < 4; i++) {
+			workOs.stubFor(WireMock.post("/portal/generate_link")
+				.inScenario(scenario)
+				.whenScenarioStateIs(states[i])
+				.willReturn((i % 2 == 0) ? json(503, "generate_link-500.json") : json(201, "generate_link-201.json"))
+				.willSetStateTo(states[i + 1]));
+		}
+		RequestOptions sameKey = RequestOptions.builder().idempotencyKey("shared-key-0001").build();
+		for (String token : List.of(TestCallers.BILLING_TOKEN, PLATFORM_TOKEN)) {
+			assertThat(adminPortal(token).generateLink(ORGANIZATION, null, null, GenerateLinkIntent.SSO, null, sameKey)
+				.getLink()).isEqualTo(WorkOsFixtures.RECORDED_LINK);
+		}
+		List<String> keys = upstream().stream().map((request) -> request.getHeader("Idempotency-Key")).toList();
+		assertThat(keys).hasSize(4).doesNotContain("shared-key-0001");
+		assertThat(keys.get(1)).as("billing's retry").isEqualTo(keys.get(0));
+		assertThat(keys.get(3)).as("platform's retry").isEqualTo(keys.get(2));
+		assertThat(keys.get(2)).as("platform's key").isNotEqualTo(keys.get(0));
 	}
 
 	@Test

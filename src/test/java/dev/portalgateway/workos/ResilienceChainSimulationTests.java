@@ -340,7 +340,7 @@ class ResilienceChainSimulationTests {
 					null, null, null);
 			Mono<GeneratedLink> call = deadline.equals(RETRY.deadline())
 					? this.client.generateLink(command, "req-" + this.outcomes.size())
-					: this.client.generateLink(command, "req-" + this.outcomes.size(), null, deadline);
+					: this.client.generateLink(command, "req-" + this.outcomes.size(), "caller", null, deadline);
 			Disposable subscription = Mono.delay(arrival)
 				.doOnNext((tick) -> outcome.started = true)
 				.then(call)
