@@ -50,6 +50,9 @@ public final class TestJwts {
 	/** A key the issuer never publishes. */
 	public static final RSAKey FORGER = rsa("rsa-1");
 
+	/** An EC key the issuer never publishes, with the {@code kid} of one it does. */
+	public static final ECKey EC_FORGER = ec("ec-1");
+
 	private TestJwts() {
 	}
 
@@ -85,6 +88,19 @@ public final class TestJwts {
 		try {
 			JWSSigner signer = (key instanceof ECKey ecKey) ? new ECDSASigner(ecKey) : new RSASSASigner((RSAKey) key);
 			return sign(new JWSHeader.Builder(algorithm).keyID(key.getKeyID()).build(), claims, signer);
+		}
+		catch (JOSEException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** A token like {@link #sign(JWK)}'s, whose header names no key ({@code kid}). */
+	public static String signWithoutKid(JWK key) {
+		JWSAlgorithm algorithm = (key instanceof ECKey) ? JWSAlgorithm.ES256 : JWSAlgorithm.RS256;
+		try {
+			JWSSigner signer = (key instanceof ECKey ecKey) ? new ECDSASigner(ecKey) : new RSASSASigner((RSAKey) key);
+			return sign(new JWSHeader.Builder(algorithm).build(), (claims) -> {
+			}, signer);
 		}
 		catch (JOSEException ex) {
 			throw new IllegalStateException(ex);

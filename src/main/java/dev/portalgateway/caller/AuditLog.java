@@ -1,9 +1,16 @@
 package dev.portalgateway.caller;
 
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Scheduler;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.system.GatewayProblem;
+import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.system.Problems;
 import dev.portalgateway.system.RequestIds;
 import dev.portalgateway.workos.Intent;
@@ -29,6 +36,12 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * Only validated values are written (organization ids and intents after validation,
  * caller names from configuration), so a hostile request cannot forge audit lines. Never
  * the link, its token, or the caller's token.
+ * <p>
+ * Failed authentications (401, and 429 {@code too_many_auth_failures}) are summarised per
+ * client address, so a flood of garbage tokens does not flood the log: the first in
+ * {@code gateway.auth.failure-budget.log-interval} is written in full, the rest are
+ * counted and written as one {@code portal_link_auth_failures} line when the interval
+ * ends.
  */
 @Component
 public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerResponse> {
@@ -46,6 +59,31 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 	private static final String TRACE_ID = "trace_id";
 
 	private static final Pattern SAFE_SUBJECT = Pattern.compile("[A-Za-z0-9:._@/+-]{1,255}");
+
+	/**
+	 * Client addresses with a failed authentication written in this interval, and how
+	 * many more were not.
+	 */
+	private final Cache<String, AtomicLong> unauthenticated;
+
+	public AuditLog(CallerProperties properties, Ticker ticker) {
+		CallerProperties.FailureBudget budget = properties.auth().failureBudget();
+		String interval = budget.logInterval().toString();
+		this.unauthenticated = Caffeine.newBuilder()
+			.ticker(ticker)
+			.executor(ForkJoinPool.commonPool())
+			.scheduler(Scheduler.systemScheduler())
+			.maximumSize(budget.maxAddresses())
+			.expireAfterWrite(budget.logInterval())
+			.<String, AtomicLong>evictionListener((client, more, cause) -> {
+				long count = (more != null) ? more.get() : 0;
+				if (count > 0 && audit.isInfoEnabled()) {
+					audit.info("portal_link_auth_failures client=" + client + " more=" + count + " interval=" + interval
+							+ " (failed authentications after the one written)");
+				}
+			})
+			.build();
+	}
 
 	@Override
 	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
@@ -72,11 +110,17 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 		return (problem != null) ? problem.code().code() : "created";
 	}
 
-	private static void write(ServerRequest request, String outcome, int status, long start) {
+	private void write(ServerRequest request, String outcome, int status, long start) {
 		if (!audit.isInfoEnabled()) {
 			return;
 		}
 		GatewayProblem problem = Problems.problemOf(request);
+		String client = FailureBudget.key(request.remoteAddress().orElse(null));
+		if (problem != null
+				&& (problem.code() == ProblemCode.UNAUTHORIZED || problem.code() == ProblemCode.TOO_MANY_AUTH_FAILURES)
+				&& !firstInInterval(client)) {
+			return;
+		}
 		Object upstream = request.attribute(UPSTREAM)
 			.orElse((problem != null && problem.upstreamRequestId() != null) ? problem.upstreamRequestId() : "-");
 		Caller found = CallerAuthentication.findCaller(request).orElse(null);
@@ -93,7 +137,7 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 		String traceId = traceId(request);
 		String line = "portal_link caller=" + caller + jwtSubject + " organization=" + subject + " outcome=" + outcome
 				+ " status=" + status + " upstream_request_id=" + upstream + " latency_ms=" + latencyMs + " request_id="
-				+ requestId + ((traceId != null) ? " trace_id=" + traceId : "");
+				+ requestId + ((traceId != null) ? " trace_id=" + traceId : "") + " client=" + client;
 		RequestIds.inMdc(requestId, () -> {
 			if (traceId == null) {
 				audit.info(line);
@@ -103,6 +147,30 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 				audit.info(line);
 			}
 		});
+	}
+
+	/**
+	 * Whether this is the client address's first failed authentication in the interval;
+	 * if not, it is counted for the summary.
+	 */
+	private boolean firstInInterval(String client) {
+		boolean[] first = { false };
+		AtomicLong more = this.unauthenticated.get(client, (address) -> {
+			first[0] = true;
+			return new AtomicLong();
+		});
+		if (!first[0]) {
+			more.incrementAndGet();
+		}
+		return first[0];
+	}
+
+	/**
+	 * Writes the summaries of intervals that have ended, now (tests; else Caffeine's
+	 * timer does). They are written by the thread that evicts the entry.
+	 */
+	void writeEndedSummaries() {
+		this.unauthenticated.cleanUp();
 	}
 
 	/** The trace id of the caller's {@code traceparent}, if it is well formed. */

@@ -1,5 +1,6 @@
 package dev.portalgateway.caller;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -34,6 +35,12 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * token was sent), the same body whatever the reason; 403 {@code caller_not_allowed} for
  * a valid JWT no policy names; 503 {@code auth_unavailable} when the issuer's keys cannot
  * be had. Each is counted in {@code gateway.auth.failures{reason}}.
+ * <p>
+ * Each 401 spends the client address's {@link FailureBudget}. Once it is used up, what
+ * would be a 401 is a 429 {@code too_many_auth_failures} with {@code Retry-After}, and a
+ * JWT is not even verified unless the gateway remembers it verified; a valid static token
+ * or a remembered JWT still gets through, so a good caller behind the same address (a
+ * proxy, a node) is not locked out by a bad one.
  */
 public class CallerAuthentication implements HandlerFilterFunction<ServerResponse, ServerResponse> {
 
@@ -58,11 +65,15 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 
 	private final @Nullable JwtVerifier jwt;
 
+	private final FailureBudget budget;
+
 	private final Map<Rejection, Counter> failures = new EnumMap<>(Rejection.class);
 
-	CallerAuthentication(CallerAuthenticator callers, @Nullable JwtVerifier jwt, MeterRegistry meters) {
+	CallerAuthentication(CallerAuthenticator callers, @Nullable JwtVerifier jwt, FailureBudget budget,
+			MeterRegistry meters) {
 		this.callers = callers;
 		this.jwt = jwt;
+		this.budget = budget;
 		for (Rejection reason : Rejection.values()) {
 			this.failures.put(reason,
 					Counter.builder("gateway.auth.failures")
@@ -76,21 +87,21 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
 		String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
 		if (authorization == null) {
-			return reject(Rejection.MISSING_TOKEN);
+			return reject(request, Rejection.MISSING_TOKEN);
 		}
 		String token = bearerToken(authorization);
 		if (token == null) {
-			return reject(Rejection.MALFORMED_TOKEN);
+			return reject(request, Rejection.MALFORMED_TOKEN);
 		}
 		if (token.length() <= MAX_JWT_LENGTH && JWT.matcher(token).matches()) {
 			return fromJwt(request, token).flatMap((caller) -> proceed(request, caller, next));
 		}
 		if (!STATIC_TOKEN.matcher(token).matches()) {
-			return reject(Rejection.MALFORMED_TOKEN);
+			return reject(request, Rejection.MALFORMED_TOKEN);
 		}
 		// Static tokens are looked up in place: no extra operator on the hot path.
 		Caller caller = this.callers.authenticate(token).orElse(null);
-		return (caller != null) ? proceed(request, caller, next) : reject(Rejection.UNKNOWN_TOKEN);
+		return (caller != null) ? proceed(request, caller, next) : reject(request, Rejection.UNKNOWN_TOKEN);
 	}
 
 	private static Mono<ServerResponse> proceed(ServerRequest request, Caller caller,
@@ -102,19 +113,66 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 	private Mono<Caller> fromJwt(ServerRequest request, String token) {
 		JwtVerifier verifier = this.jwt;
 		if (verifier == null) {
-			return reject(Rejection.JWT_NOT_ENABLED);
+			return reject(request, Rejection.JWT_NOT_ENABLED);
 		}
-		return verifier.subjectOf(token)
-			.onErrorResume(Rejected.class, (rejected) -> reject(rejected.reason()))
-			.flatMap((subject) -> {
-				request.attributes().put(SUBJECT, subject);
-				return this.callers.bySubject(subject).map(Mono::just).orElseGet(() -> reject(Rejection.NO_POLICY));
-			});
+		Mono<String> verified;
+		if (verifier.remembers(token)) {
+			verified = verifier.subjectOf(token)
+				.onErrorResume(Rejected.class, (rejected) -> reject(request, rejected.reason()));
+		}
+		else {
+			// A signature check costs: it is paid for from the address's failure budget
+			// before it starts, so that concurrent checks cannot overdraw it, and given
+			// back if the token turns out valid (or the keys were not there to check it).
+			// A check cut short (the caller hung up) stays paid for: the work was done.
+			InetSocketAddress client = clientOf(request);
+			Duration wait = this.budget.spend(client);
+			if (!wait.isZero()) {
+				return overBudget(wait);
+			}
+			verified = verifier.subjectOf(token)
+				.doOnNext((valid) -> this.budget.refund(client))
+				.onErrorResume(Rejected.class, (rejected) -> {
+					if (!rejected.reason().unauthenticated()) {
+						this.budget.refund(client);
+					}
+					return refuse(rejected.reason());
+				});
+		}
+		return verified.flatMap((subject) -> {
+			request.attributes().put(SUBJECT, subject);
+			return this.callers.bySubject(subject)
+				.map(Mono::just)
+				.orElseGet(() -> reject(request, Rejection.NO_POLICY));
+		});
 	}
 
-	private <T> Mono<T> reject(Rejection reason) {
+	/** Turns the request away, spending its address's failure budget if it failed. */
+	private <T> Mono<T> reject(ServerRequest request, Rejection reason) {
+		if (reason.unauthenticated()) {
+			Duration wait = this.budget.spend(clientOf(request));
+			if (!wait.isZero()) {
+				return overBudget(wait);
+			}
+		}
+		return refuse(reason);
+	}
+
+	/** Turns the request away; any failure is already paid for. */
+	private <T> Mono<T> refuse(Rejection reason) {
 		this.failures.get(reason).increment();
 		return Mono.error(problem(reason));
+	}
+
+	private <T> Mono<T> overBudget(Duration wait) {
+		this.failures.get(Rejection.OVER_FAILURE_BUDGET).increment();
+		return Mono.error(new GatewayProblem(ProblemCode.TOO_MANY_AUTH_FAILURES,
+				"Too many failed authentications from this address; retry after the Retry-After delay.")
+			.withRetryAfter(wait));
+	}
+
+	private static @Nullable InetSocketAddress clientOf(ServerRequest request) {
+		return request.remoteAddress().orElse(null);
 	}
 
 	private GatewayProblem problem(Rejection reason) {

@@ -31,8 +31,9 @@ class CallerConfiguration {
 			WebClient.Builder builder, Clock clock, Ticker ticker, MeterRegistry meters) {
 		JwtProperties jwt = properties.auth().jwt();
 		JwtVerifier verifier = jwt.enabled() ? new JwtVerifier(
-				new JwksCache(jwksClient(builder, jwt), jwt, ticker, meters)::keysFor, jwt, clock, ticker) : null;
-		return new CallerAuthentication(callers, verifier, meters);
+				new JwksCache(jwksClient(builder, jwt), jwt, ticker, meters), jwt, clock, ticker, meters) : null;
+		return new CallerAuthentication(callers, verifier,
+				new FailureBudget(properties.auth().failureBudget(), ticker, meters), meters);
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.portalgateway.caller;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -104,11 +105,46 @@ public record CallerProperties(@DefaultValue @Valid List<Policy> callers, @Defau
 	}
 
 	/**
-	 * How callers may authenticate besides static tokens.
+	 * How callers may authenticate besides static tokens, and what failing costs.
 	 *
 	 * @param jwt verification of JWTs such as Kubernetes service-account tokens
+	 * @param failureBudget how many failed authentications a client address may have
 	 */
-	public record Auth(@DefaultValue JwtProperties jwt) {
+	public record Auth(@DefaultValue JwtProperties jwt, @DefaultValue FailureBudget failureBudget) {
+	}
+
+	/**
+	 * Failed authentications allowed per client address
+	 * ({@code gateway.auth.failure-budget}): {@code failures} per {@code per}, refilled
+	 * evenly. Past it, the address's requests that would fail authentication are answered
+	 * 429 {@code too_many_auth_failures}, and no signature is checked for it.
+	 *
+	 * @param failures how many failures an address may have in {@code per} (at least 1)
+	 * @param per the period of the budget
+	 * @param maxAddresses the most client addresses remembered at once (least recently
+	 * seen forgotten first), so the budget's memory is bounded
+	 * @param logInterval 401 audit lines: the first failure from an address is written,
+	 * further ones within this interval are counted and summarised in one line
+	 */
+	public record FailureBudget(@DefaultValue("20") int failures, @DefaultValue("10s") Duration per,
+			@DefaultValue("10000") int maxAddresses, @DefaultValue("1m") Duration logInterval) {
+
+		public FailureBudget {
+			String prefix = "gateway.auth.failure-budget.";
+			if (failures < 1 || failures > 1_000_000) {
+				throw new IllegalArgumentException(prefix + "failures must be between 1 and 1000000");
+			}
+			if (per.compareTo(Duration.ofSeconds(1)) < 0 || per.compareTo(Duration.ofHours(1)) > 0) {
+				throw new IllegalArgumentException(prefix + "per must be between 1s and 1h");
+			}
+			if (maxAddresses < 1 || maxAddresses > 1_000_000) {
+				throw new IllegalArgumentException(prefix + "max-addresses must be between 1 and 1000000");
+			}
+			if (logInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+				throw new IllegalArgumentException(prefix + "log-interval must be at least 1s");
+			}
+		}
+
 	}
 
 }

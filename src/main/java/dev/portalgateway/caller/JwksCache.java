@@ -12,7 +12,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.micrometer.core.instrument.Counter;
@@ -40,13 +42,18 @@ import org.springframework.web.reactive.function.client.WebClient;
  * {@code jwks-refresh-min-interval};</li>
  * <li>has at most one download in flight, shared by every token waiting for it;</li>
  * <li>keeps using the keys it has when a refresh fails, and says so in the log and in
- * {@code gateway.auth.jwks.downloads{outcome=failure}}; with no keys at all, tokens
- * cannot be verified and callers get 503 {@code auth_unavailable}.</li>
+ * {@code gateway.auth.jwks.downloads{outcome=failure}}, but for no longer than
+ * {@code jwks-max-stale} after they were downloaded: a key the issuer withdrew must not
+ * be trusted for ever because its JWKS endpoint is down. With no keys it may trust,
+ * tokens cannot be verified and callers get 503 {@code auth_unavailable}.</li>
+ * <li>gives a token without a {@code kid} the one key of the set that could verify it, or
+ * none (the token is refused) when there are several: such a token would otherwise cost a
+ * signature check per key, and Kubernetes' tokens always name their key.</li>
  * </ul>
  * Only public keys are kept: a symmetric ({@code oct}) key in the set is dropped, so it
  * can never verify an HMAC token.
  */
-final class JwksCache {
+final class JwksCache implements JwtVerifier.Keys {
 
 	private static final Log logger = LogFactory.getLog(JwksCache.class);
 
@@ -62,6 +69,8 @@ final class JwksCache {
 	private final Duration minRefreshInterval;
 
 	private final Duration maxAge;
+
+	private final Duration maxStale;
 
 	private final Duration timeout;
 
@@ -86,6 +95,7 @@ final class JwksCache {
 		this.tokenFile = properties.jwksTokenFile();
 		this.minRefreshInterval = properties.jwksRefreshMinInterval();
 		this.maxAge = properties.jwksMaxAge();
+		this.maxStale = properties.jwksMaxStale();
 		this.timeout = properties.jwksTimeout();
 		this.ticker = ticker;
 		this.successes = downloads(meters, "success");
@@ -104,19 +114,46 @@ final class JwksCache {
 	 * by {@code kid} and algorithm), fresh enough and, if the token names a key not in
 	 * it, downloaded again unless that was done very recently.
 	 */
-	Flux<JWK> keysFor(SignedJWT token) {
-		return current(token.getHeader().getKeyID()).flatMapIterable(Keys::list);
+	@Override
+	public Flux<JWK> keysFor(SignedJWT token) {
+		JWSHeader header = token.getHeader();
+		Flux<JWK> keys = current(header.getKeyID()).flatMapIterable(Keys::list);
+		if (header.getKeyID() != null) {
+			return keys;
+		}
+		JWKMatcher mayVerify = JWKMatcher.forJWSHeader(header);
+		return keys.filter(mayVerify::matches)
+			.collectList()
+			.flatMapIterable((candidates) -> (candidates.size() == 1) ? candidates : List.of());
+	}
+
+	/**
+	 * Whether the keys in hand may still be trusted: downloaded, and no longer ago than
+	 * {@code jwks-max-stale}. Tokens verified with them are remembered only while this
+	 * holds.
+	 */
+	@Override
+	public boolean trusted() {
+		Keys known = this.keys.get();
+		return known != null && !tooStale(known, this.ticker.read());
+	}
+
+	private boolean tooStale(Keys keys, long now) {
+		return now - keys.downloadedAt() >= this.maxStale.toNanos();
 	}
 
 	private Mono<Keys> current(@Nullable String kid) {
-		Keys known = this.keys.get();
 		long now = this.ticker.read();
+		Keys known = this.keys.get();
+		if (known != null && tooStale(known, now)) {
+			known = null;
+		}
 		boolean mayDownload = this.download.get() != null || !this.attempted
 				|| now - this.lastAttempt >= this.minRefreshInterval.toNanos();
 		if (known == null) {
 			// Nothing to fall back on: without keys no token can be verified.
 			return mayDownload ? download()
-					: Mono.error(new IllegalStateException("No JWKS yet and the last download failed"));
+					: Mono.error(new IllegalStateException("No JWKS it may trust and the last download failed"));
 		}
 		boolean stale = now - known.downloadedAt() >= this.maxAge.toNanos();
 		boolean unknownKid = kid != null && known.set().getKeyByKeyId(kid) == null;
@@ -187,7 +224,7 @@ final class JwksCache {
 		this.failures.increment();
 		// The URI is configuration, not a secret; the token file's content never appears.
 		logger.warn("Could not download the JWT issuer's keys from " + this.uri + ": " + describe(failure)
-				+ ((this.keys.get() != null) ? " (still using the keys downloaded before)" : ""));
+				+ (trusted() ? " (still using the keys downloaded before, for at most jwks-max-stale)" : ""));
 	}
 
 	private static String describe(Throwable failure) {

@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 
+import dev.portalgateway.system.SecureUrls;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -46,13 +47,22 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param cacheSize how many verified tokens are remembered (by hash, until they expire
  * and at most {@code jwks-max-age}) so their signatures are not verified again; 0 turns
  * this off
+ * @param jwksMaxStale how long keys that could not be refreshed are still trusted; past
+ * it JWT callers get 503 {@code auth_unavailable} until a download succeeds, so a key the
+ * issuer withdrew is not trusted for ever while its JWKS endpoint is down
+ * @param maxTokenLifetime the longest lifetime a token may have: {@code exp − iat}, or
+ * {@code exp −} now for a token without {@code iat}; longer-lived tokens are refused
+ * @param allowInsecureJwksUri allow a plain {@code http} JWKS URI to a host other than
+ * this machine, which would send the gateway's token in clear and let anyone on the path
+ * swap the keys: for test rigs only
  */
 public record JwtProperties(@Nullable String issuer, @Nullable URI jwksUri,
 		@DefaultValue("portal-gateway") String audience, @DefaultValue("30s") Duration clockSkew, @DefaultValue( {
 				"RS256", "ES256" }) List<String> algorithms,
 		@DefaultValue("10s") Duration jwksRefreshMinInterval, @DefaultValue("5m") Duration jwksMaxAge,
 		@DefaultValue("5s") Duration jwksTimeout, @Nullable Path jwksCaCertificates, @Nullable Path jwksTokenFile,
-		@DefaultValue("10000") int cacheSize){
+		@DefaultValue("10000") int cacheSize, @DefaultValue("1h") Duration jwksMaxStale,
+		@DefaultValue("24h") Duration maxTokenLifetime, boolean allowInsecureJwksUri){
 
 	private static final String PREFIX = "gateway.auth.jwt.";
 
@@ -75,6 +85,10 @@ public record JwtProperties(@Nullable String issuer, @Nullable URI jwksUri,
 				|| !Set.of("http", "https").contains(jwksUri.getScheme()))) {
 			throw new IllegalArgumentException(PREFIX + "jwks-uri must be an absolute http(s) URL");
 		}
+		if (jwksUri != null) {
+			SecureUrls.requireHttps(jwksUri, PREFIX + "jwks-uri", PREFIX + "allow-insecure-jwks-uri",
+					allowInsecureJwksUri);
+		}
 		if (audience.isBlank()) {
 			throw new IllegalArgumentException(PREFIX + "audience must not be empty");
 		}
@@ -88,6 +102,12 @@ public record JwtProperties(@Nullable String issuer, @Nullable URI jwksUri,
 		algorithms = List.copyOf(algorithms);
 		if (jwksMaxAge.isNegative() || jwksMaxAge.isZero()) {
 			throw new IllegalArgumentException(PREFIX + "jwks-max-age must be positive");
+		}
+		if (jwksMaxStale.compareTo(jwksMaxAge) < 0) {
+			throw new IllegalArgumentException(PREFIX + "jwks-max-stale must be at least jwks-max-age");
+		}
+		if (maxTokenLifetime.isNegative() || maxTokenLifetime.isZero()) {
+			throw new IllegalArgumentException(PREFIX + "max-token-lifetime must be positive");
 		}
 		if (jwksRefreshMinInterval.isNegative() || jwksRefreshMinInterval.compareTo(jwksMaxAge) > 0) {
 			throw new IllegalArgumentException(

@@ -3,10 +3,11 @@ package dev.portalgateway.caller;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ForkJoinPool;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -20,6 +21,8 @@ import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jwt.SignedJWT;
 import dev.portalgateway.system.Sha256;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -35,6 +38,7 @@ import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtValidationException;
+import org.springframework.security.oauth2.jwt.MappedJwtClaimSetConverter;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 
 /**
@@ -66,16 +70,55 @@ final class JwtVerifier {
 
 	private final Duration keysRetryAfter;
 
-	JwtVerifier(Function<SignedJWT, Flux<JWK>> keys, JwtProperties properties, Clock clock, Ticker ticker) {
+	private final Keys keys;
+
+	private final Counter verifications;
+
+	/**
+	 * Where the verifier gets its keys ({@link JwksCache}).
+	 */
+	@FunctionalInterface
+	interface Keys {
+
+		/** The keys that may have signed this token. */
+		Flux<JWK> keysFor(SignedJWT token);
+
+		/**
+		 * Whether the keys may still be trusted; while not, no token is answered from
+		 * memory either.
+		 */
+		default boolean trusted() {
+			return true;
+		}
+
+	}
+
+	JwtVerifier(Keys keys, JwtProperties properties, Clock clock, Ticker ticker, MeterRegistry meters) {
 		Set<JWSAlgorithm> algorithms = properties.algorithms()
 			.stream()
 			.map(JWSAlgorithm::parse)
 			.collect(Collectors.toUnmodifiableSet());
-		this.decoder = NimbusReactiveJwtDecoder.withJwkSource(keys)
+		this.keys = keys;
+		this.verifications = Counter.builder("gateway.auth.jwt.verifications")
+			.description("JWT signatures checked: tokens not answered from memory")
+			.register(meters);
+		this.decoder = NimbusReactiveJwtDecoder.withJwkSource(keys::keysFor)
 			.jwtProcessorCustomizer((processor) -> processor
 				.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, new JWKSecurityContextJWKSet())))
 			.build();
 		this.decoder.setJwtValidator(validator(properties, clock));
+		// Spring's claim converter makes up an iat (exp minus a second) for a token with
+		// none, which would let any token without iat past max-token-lifetime.
+		MappedJwtClaimSetConverter claims = MappedJwtClaimSetConverter.withDefaults(Map.of());
+		this.decoder.setClaimSetConverter((raw) -> {
+			Map<String, Object> converted = claims.convert(raw);
+			if (converted == null || raw.containsKey(JwtClaimNames.IAT)) {
+				return converted;
+			}
+			Map<String, Object> withoutIat = new HashMap<>(converted);
+			withoutIat.remove(JwtClaimNames.IAT);
+			return withoutIat;
+		});
 		this.clock = clock;
 		this.clockSkew = properties.clockSkew();
 		this.maxAge = properties.jwksMaxAge();
@@ -110,13 +153,20 @@ final class JwtVerifier {
 		}
 		String key = Sha256.hex(token);
 		Verified known = cache.getIfPresent(key);
-		if (known != null) {
+		if (known != null && this.keys.trusted()) {
 			return Mono.just(known.subject());
 		}
 		return verify(token).doOnNext((jwt) -> remember(cache, key, jwt)).map(Jwt::getSubject);
 	}
 
+	/** Whether this token would be answered from memory, without a signature check. */
+	boolean remembers(String token) {
+		Cache<String, Verified> cache = this.verified;
+		return cache != null && cache.getIfPresent(Sha256.hex(token)) != null && this.keys.trusted();
+	}
+
 	private Mono<Jwt> verify(String token) {
+		this.verifications.increment();
 		return this.decoder.decode(token).onErrorMap(JwtVerifier::rejection);
 	}
 
@@ -147,7 +197,14 @@ final class JwtVerifier {
 			boolean expired = expiry == null || Instant.now(clock).minus(properties.clockSkew()).isAfter(expiry);
 			return failure(expired ? Rejection.EXPIRED : Rejection.NOT_YET_VALID);
 		};
-		List<OAuth2TokenValidator<Jwt>> inOrder = List.of(timing,
+		OAuth2TokenValidator<Jwt> lifetime = (jwt) -> {
+			Instant expiry = jwt.getExpiresAt();
+			Instant issued = (jwt.getIssuedAt() != null) ? jwt.getIssuedAt() : Instant.now(clock);
+			boolean tooLong = expiry != null
+					&& Duration.between(issued, expiry).compareTo(properties.maxTokenLifetime()) > 0;
+			return tooLong ? failure(Rejection.LIFETIME_TOO_LONG) : OAuth2TokenValidatorResult.success();
+		};
+		List<OAuth2TokenValidator<Jwt>> inOrder = List.of(timing, lifetime,
 				because(Rejection.WRONG_ISSUER, new JwtIssuerValidator(properties.issuer())),
 				because(Rejection.WRONG_AUDIENCE, new JwtAudienceValidator(properties.audience())),
 				because(Rejection.MISSING_SUBJECT, new JwtClaimValidator<Object>(JwtClaimNames.SUB,

@@ -35,6 +35,12 @@ enum Rejection {
 	/** {@code nbf} in the future (beyond the clock skew). */
 	NOT_YET_VALID,
 
+	/**
+	 * {@code exp − iat} (or {@code exp −} now, without {@code iat}) longer than
+	 * {@code max-token-lifetime}.
+	 */
+	LIFETIME_TOO_LONG,
+
 	WRONG_ISSUER,
 
 	WRONG_AUDIENCE,
@@ -46,7 +52,21 @@ enum Rejection {
 	NO_POLICY,
 
 	/** The issuer's keys could not be downloaded: 503. */
-	KEYS_UNAVAILABLE;
+	KEYS_UNAVAILABLE,
+
+	/**
+	 * A request that would fail authentication, from an address that has used up its
+	 * failure budget: 429, and no signature checked.
+	 */
+	OVER_FAILURE_BUDGET;
+
+	/**
+	 * Whether this is a failed authentication (401), which spends the client address's
+	 * failure budget.
+	 */
+	boolean unauthenticated() {
+		return this != NO_POLICY && this != KEYS_UNAVAILABLE && this != OVER_FAILURE_BUDGET;
+	}
 
 	String tag() {
 		return name().toLowerCase(Locale.ROOT);

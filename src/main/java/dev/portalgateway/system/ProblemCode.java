@@ -32,6 +32,8 @@ public enum ProblemCode {
 
 	NOT_ACCEPTABLE(HttpStatus.NOT_ACCEPTABLE, "Not acceptable"),
 
+	REQUEST_TIMEOUT(HttpStatus.REQUEST_TIMEOUT, "Request timeout"),
+
 	PAYLOAD_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Payload too large"),
 
 	UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),

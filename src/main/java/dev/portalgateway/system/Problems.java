@@ -105,6 +105,13 @@ public class Problems {
 			return new GatewayProblem(ProblemCode.INVALID_REQUEST,
 					"The connection closed before the request body was received.");
 		}
+		if (failure instanceof io.netty.handler.timeout.TimeoutException) {
+			// The body stopped arriving (gateway.server.read-timeout, request-timeout):
+			// the
+			// WorkOS client's own timeouts are GatewayProblems long before they get here.
+			return new GatewayProblem(ProblemCode.REQUEST_TIMEOUT, "The request body did not arrive in time.")
+				.withHeader(HttpHeaders.CONNECTION, "close");
+		}
 		if (failure instanceof ServerWebInputException || failure instanceof DecodingException) {
 			return new GatewayProblem(ProblemCode.INVALID_REQUEST, "The request could not be read.");
 		}

@@ -1,6 +1,7 @@
 package dev.portalgateway.workos;
 
 import java.net.URI;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
@@ -19,12 +20,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("gateway.icons")
 public record IconSourceProperties(@Nullable URI baseUrl, @DefaultValue("/portal/provider_icons") String path) {
 
+	/** Segments of unreserved characters, none of them . or .. . */
+	private static final Pattern PLAIN_PATH = Pattern.compile("(/(?!\\.{1,2}(?:/|$))[A-Za-z0-9._~-]+)+");
+
 	public IconSourceProperties {
 		if (baseUrl != null && (!baseUrl.isAbsolute() || baseUrl.getHost() == null)) {
 			throw new IllegalArgumentException("gateway.icons.base-url must be an absolute http(s) URL");
 		}
-		if (!path.startsWith("/")) {
-			throw new IllegalArgumentException("gateway.icons.path must start with /");
+		if (!PLAIN_PATH.matcher(path).matches()) {
+			// Anything else could make the icon client, which carries the WorkOS key,
+			// call
+			// another host (//host/x) or another path (..).
+			throw new IllegalArgumentException("gateway.icons.path must be a plain absolute path such as "
+					+ "/portal/provider_icons: no //, no . or .. segments, no scheme, query or fragment");
 		}
 	}
 

@@ -3,6 +3,7 @@ package dev.portalgateway.workos;
 import java.net.URI;
 import java.time.Duration;
 
+import dev.portalgateway.system.SecureUrls;
 import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -20,19 +21,26 @@ import org.springframework.validation.annotation.Validated;
  * @param responseTimeout how long to wait for WorkOS to answer once the request is sent
  * @param maxConnections the most connections open to WorkOS at once; further calls queue
  * for one (up to ten times this many, for at most the connect timeout)
+ * @param allowInsecureBaseUrl allow a plain {@code http} base URL to a host other than
+ * this machine, which would send the WorkOS key in clear: for test rigs only
  */
 @Validated
 @ConfigurationProperties("gateway.workos")
 public record WorkOsProperties(
 		@NotNull(message = "is required: set WORKOS_API_KEY (or gateway.workos.api-key)") ApiKey apiKey,
 		@DefaultValue("https://api.workos.com") URI baseUrl, @DefaultValue("2s") Duration connectTimeout,
-		@DefaultValue("5s") Duration responseTimeout, @DefaultValue("50") int maxConnections) {
+		@DefaultValue("5s") Duration responseTimeout, @DefaultValue("50") int maxConnections,
+		boolean allowInsecureBaseUrl) {
 
 	public WorkOsProperties {
 		if (baseUrl != null && (!baseUrl.isAbsolute() || baseUrl.getHost() == null
 				|| !("https".equals(baseUrl.getScheme()) || "http".equals(baseUrl.getScheme())))) {
 			throw new IllegalArgumentException(
 					"gateway.workos.base-url must be an absolute http(s) URL such as https://api.workos.com");
+		}
+		if (baseUrl != null) {
+			SecureUrls.requireHttps(baseUrl, "gateway.workos.base-url", "gateway.workos.allow-insecure-base-url",
+					allowInsecureBaseUrl);
 		}
 		requirePositive("gateway.workos.connect-timeout", connectTimeout);
 		requirePositive("gateway.workos.response-timeout", responseTimeout);

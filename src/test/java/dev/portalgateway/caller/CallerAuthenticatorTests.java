@@ -32,7 +32,7 @@ class CallerAuthenticatorTests {
 						Set.of(Intent.SSO), List.of(), List.of(), List.of("denied")),
 						new CallerProperties.Policy("hr", Sha256.hex("hr-token"), "system:serviceaccount:hr:hr-api",
 								Set.of(Intent.DSYNC), List.of(), List.of(), List.of("denied"))),
-				new CallerProperties.Auth(jwt("https://issuer.example"))));
+				new CallerProperties.Auth(jwt("https://issuer.example"), FAILURE_BUDGET)));
 		assertThat(authenticator.bySubject("system:serviceaccount:billing:billing-api")).map(Caller::name)
 			.contains("billing");
 		assertThat(authenticator.bySubject("system:serviceaccount:hr:hr-api")).map(Caller::name).contains("hr");
@@ -48,15 +48,20 @@ class CallerAuthenticatorTests {
 		assertThat(authenticator.bySubject("anything")).isEmpty();
 	}
 
+	/** The failure budget's defaults. */
+	static final CallerProperties.FailureBudget FAILURE_BUDGET = new CallerProperties.FailureBudget(20,
+			Duration.ofSeconds(10), 10_000, Duration.ofMinutes(1));
+
 	static CallerProperties properties(CallerProperties.Policy... policies) {
-		return new CallerProperties(List.of(policies), new CallerProperties.Auth(jwt(null)));
+		return new CallerProperties(List.of(policies), new CallerProperties.Auth(jwt(null), FAILURE_BUDGET));
 	}
 
 	/** JWT settings with the defaults, on when an issuer is given. */
 	static JwtProperties jwt(String issuer) {
 		return new JwtProperties(issuer, (issuer != null) ? java.net.URI.create("https://issuer.example/jwks") : null,
 				"portal-gateway", Duration.ofSeconds(30), List.of("RS256", "ES256"), Duration.ofSeconds(10),
-				Duration.ofMinutes(5), Duration.ofSeconds(5), null, null, 10_000);
+				Duration.ofMinutes(5), Duration.ofSeconds(5), null, null, 10_000, Duration.ofHours(1),
+				Duration.ofHours(24), false);
 	}
 
 }

@@ -119,12 +119,47 @@ class JwksCacheTests {
 		SignedJWT token = parse(TestJwts.sign(TestJwts.RSA));
 		StepVerifier.create(cache.keysFor(token)).expectError().verify(Duration.ofSeconds(5));
 		StepVerifier.create(cache.keysFor(token))
-			.expectErrorMessage("No JWKS yet and the last download failed")
+			.expectErrorMessage("No JWKS it may trust and the last download failed")
 			.verify(Duration.ofSeconds(5));
 		assertThat(downloads()).isEqualTo(1);
 		issuer.stubFor(get(PATH).willReturn(jwks(TestJwts.jwks())));
 		this.ticker.advance(Duration.ofSeconds(10));
 		assertThat(keyIds(cache, TestJwts.sign(TestJwts.RSA))).contains("rsa-1");
+	}
+
+	@Test
+	void keysThatCouldNotBeRefreshedForMaxStaleAreNoLongerTrusted() {
+		JwksCache cache = cache(null);
+		String token = TestJwts.sign(TestJwts.RSA);
+		keyIds(cache, token);
+		issuer.stubFor(get(PATH).willReturn(aResponse().withStatus(503)));
+		this.ticker.advance(Duration.ofMinutes(59));
+		assertThat(keyIds(cache, token)).as("refresh failed, still within jwks-max-stale (1 h)").contains("rsa-1");
+		assertThat(cache.trusted()).isTrue();
+		this.ticker.advance(Duration.ofMinutes(1));
+		assertThat(cache.trusted()).isFalse();
+		StepVerifier.create(cache.keysFor(parse(token))).expectError().verify(Duration.ofSeconds(5));
+		// Not trusted again until a download succeeds.
+		this.ticker.advance(Duration.ofSeconds(10));
+		StepVerifier.create(cache.keysFor(parse(token))).expectError().verify(Duration.ofSeconds(5));
+		issuer.stubFor(get(PATH).willReturn(jwks(TestJwts.jwks())));
+		this.ticker.advance(Duration.ofSeconds(10));
+		assertThat(keyIds(cache, token)).contains("rsa-1");
+		assertThat(cache.trusted()).isTrue();
+	}
+
+	@Test
+	void aTokenWithoutKidGetsTheOneKeyThatCouldVerifyItOrNone() {
+		JwksCache cache = cache(null);
+		assertThat(keyIds(cache, TestJwts.signWithoutKid(TestJwts.RSA))).containsExactly("rsa-1");
+		assertThat(keyIds(cache, TestJwts.signWithoutKid(TestJwts.EC))).containsExactly("ec-1");
+		// Two RSA keys (a rotation): a token without kid would cost a check per key.
+		issuer.stubFor(get(PATH).willReturn(jwks(TestJwts.jwks(TestJwts.RSA, TestJwts.EC, TestJwts.ROTATED))));
+		this.ticker.advance(Duration.ofMinutes(5));
+		assertThat(keyIds(cache, TestJwts.signWithoutKid(TestJwts.RSA))).isEmpty();
+		assertThat(keyIds(cache, TestJwts.signWithoutKid(TestJwts.EC))).containsExactly("ec-1");
+		assertThat(keyIds(cache, TestJwts.sign(TestJwts.RSA))).as("with a kid: the whole set, as before")
+			.containsExactlyInAnyOrder("rsa-1", "ec-1", "rsa-2");
 	}
 
 	@Test
@@ -166,7 +201,8 @@ class JwksCacheTests {
 	private JwksCache cache(Path tokenFile) {
 		JwtProperties properties = new JwtProperties(TestJwts.ISSUER, java.net.URI.create(issuer.baseUrl() + PATH),
 				"portal-gateway", Duration.ofSeconds(30), List.of("RS256", "ES256"), Duration.ofSeconds(10),
-				Duration.ofMinutes(5), Duration.ofSeconds(2), null, tokenFile, 10_000);
+				Duration.ofMinutes(5), Duration.ofSeconds(2), null, tokenFile, 10_000, Duration.ofHours(1),
+				Duration.ofHours(24), false);
 		return new JwksCache(WebClient.create(), properties, this.ticker, this.meters);
 	}
 

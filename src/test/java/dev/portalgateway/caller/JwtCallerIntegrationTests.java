@@ -248,6 +248,32 @@ class JwtCallerIntegrationTests {
 	}
 
 	@Test
+	void keysThatCouldNotBeRefreshedForJwksMaxStaleAreNoLongerTrusted() {
+		String token = TestJwts.sign(TestJwts.RSA, (claims) -> claims.jwtID("stale-keys"));
+		// Keys downloaded now, then the issuer goes down.
+		this.ticker.advance(Duration.ofMinutes(5));
+		assertThat(requestLink(token).getStatus().value()).isEqualTo(201);
+		issuer.stubFor(get(JWKS_PATH).withHeader("Authorization", equalTo("Bearer " + ISSUER_TOKEN))
+			.willReturn(aResponse().withStatus(503)));
+		this.ticker.advance(Duration.ofMinutes(59));
+		assertThat(requestLink(token).getStatus().value()).as("within jwks-max-stale (1 h): the old keys")
+			.isEqualTo(201);
+		this.ticker.advance(Duration.ofMinutes(1));
+		EntityExchangeResult<byte[]> stale = requestLink(token);
+		assertThat(stale.getStatus().value()).isEqualTo(503);
+		assertThat(new String(stale.getResponseBodyContent(), java.nio.charset.StandardCharsets.UTF_8))
+			.contains("\"code\":\"auth_unavailable\"");
+		assertThat(stale.getResponseHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("10");
+		// Static tokens are not affected.
+		assertThat(TestCallers.requestLink(this.client).expectBody().returnResult().getStatus().value()).isEqualTo(201);
+		// The issuer comes back: trusted again once a download succeeds.
+		issuer.stubFor(get(JWKS_PATH).withHeader("Authorization", equalTo("Bearer " + ISSUER_TOKEN))
+			.willReturn(jwks(TestJwts.jwks())));
+		this.ticker.advance(Duration.ofSeconds(10));
+		assertThat(requestLink(token).getStatus().value()).isEqualTo(201);
+	}
+
+	@Test
 	void aJwtShapedTokenIsNeverComparedWithStaticHashes() {
 		// Its SHA-256 is the "legacy" caller's static token hash; as a JWT its signature
 		// is forged.

@@ -4,13 +4,14 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jwt.SignedJWT;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.TestJwts;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
@@ -29,7 +30,9 @@ class JwtVerifierTests {
 
 	private final AtomicInteger verifications = new AtomicInteger();
 
-	private final Function<SignedJWT, Flux<JWK>> keys = (jwt) -> {
+	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+	private final JwtVerifier.Keys keys = (jwt) -> {
 		this.verifications.incrementAndGet();
 		return Flux.just(TestJwts.RSA.toPublicJWK(), TestJwts.EC.toPublicJWK());
 	};
@@ -93,11 +96,62 @@ class JwtVerifierTests {
 		assertThat(this.verifications).hasValue(2);
 	}
 
+	@Test
+	void refusesATokenLivingLongerThanMaxTokenLifetime() {
+		JwtVerifier verifier = verifier(10_000);
+		// At the default max-token-lifetime (24 h): exp − iat of 25 h, or, without iat,
+		// exp 25 h from now.
+		expectRejected(verifier,
+				TestJwts.sign(TestJwts.RSA, (claims) -> claims.expirationTime(TestJwts.fromNow(Duration.ofHours(25)))),
+				Rejection.LIFETIME_TOO_LONG);
+		expectRejected(verifier,
+				TestJwts.sign(TestJwts.RSA,
+						(claims) -> claims.issueTime(null).expirationTime(TestJwts.fromNow(Duration.ofHours(25)))),
+				Rejection.LIFETIME_TOO_LONG);
+		expectSubject(verifier,
+				TestJwts.sign(TestJwts.RSA, (claims) -> claims.expirationTime(TestJwts.fromNow(Duration.ofHours(23)))));
+	}
+
+	@Test
+	void rememberedTokensAreVerifiedAgainOnceTheKeysAreNoLongerTrusted() {
+		AtomicBoolean trusted = new AtomicBoolean(true);
+		JwtVerifier.Keys keys = new JwtVerifier.Keys() {
+			@Override
+			public Flux<JWK> keysFor(SignedJWT jwt) {
+				return JwtVerifierTests.this.keys.keysFor(jwt);
+			}
+
+			@Override
+			public boolean trusted() {
+				return trusted.get();
+			}
+		};
+		JwtVerifier verifier = new JwtVerifier(keys, properties(10_000), Clock.systemUTC(), this.ticker, this.meters);
+		String token = TestJwts.sign(TestJwts.RSA);
+		expectSubject(verifier, token);
+		assertThat(verifier.remembers(token)).isTrue();
+		trusted.set(false);
+		assertThat(verifier.remembers(token)).isFalse();
+		expectSubject(verifier, token);
+		assertThat(this.verifications).hasValue(2);
+		assertThat(this.meters.counter("gateway.auth.jwt.verifications").count()).isEqualTo(2);
+	}
+
+	private static void expectRejected(JwtVerifier verifier, String token, Rejection reason) {
+		StepVerifier.create(verifier.subjectOf(token))
+			.expectErrorSatisfies((error) -> assertThat(error).isInstanceOfSatisfying(JwtVerifier.Rejected.class,
+					(rejected) -> assertThat(rejected.reason()).isEqualTo(reason)))
+			.verify(Duration.ofSeconds(5));
+	}
+
 	private JwtVerifier verifier(int cacheSize) {
-		JwtProperties properties = new JwtProperties(TestJwts.ISSUER, URI.create("https://issuer.example/jwks"),
-				TestJwts.AUDIENCE, Duration.ofSeconds(30), List.of("RS256", "ES256"), Duration.ofSeconds(10),
-				Duration.ofMinutes(5), Duration.ofSeconds(5), null, null, cacheSize);
-		return new JwtVerifier(this.keys, properties, Clock.systemUTC(), this.ticker);
+		return new JwtVerifier(this.keys, properties(cacheSize), Clock.systemUTC(), this.ticker, this.meters);
+	}
+
+	private static JwtProperties properties(int cacheSize) {
+		return new JwtProperties(TestJwts.ISSUER, URI.create("https://issuer.example/jwks"), TestJwts.AUDIENCE,
+				Duration.ofSeconds(30), List.of("RS256", "ES256"), Duration.ofSeconds(10), Duration.ofMinutes(5),
+				Duration.ofSeconds(5), null, null, cacheSize, Duration.ofHours(1), Duration.ofHours(24), false);
 	}
 
 	private static void expectSubject(JwtVerifier verifier, String token) {

@@ -68,7 +68,11 @@ class HostileInputTests {
 					"--gateway.callers[0].token-sha256=" + TestCallers.sha256(TestCallers.BILLING_TOKEN),
 					"--gateway.callers[0].intents=sso,dsync", "--gateway.callers[0].return-url-hosts=app.example.com",
 					"--gateway.rate-limit.portal-links.limit=100000", "--logging.level.audit=warn",
-					"--gateway.auth.jwt.issuer=" + TestJwts.ISSUER,
+					// Every forged token from this one address must reach the verifier;
+					// the
+					// failure budget at its default (20 per 10 s) is
+					// AuthenticationCostTests'.
+					"--gateway.auth.failure-budget.failures=100000", "--gateway.auth.jwt.issuer=" + TestJwts.ISSUER,
 					"--gateway.auth.jwt.jwks-uri=" + server.baseUrl() + "/jwks",
 					"--gateway.callers[1].name=billing-jwt", "--gateway.callers[1].subject=" + TestJwts.BILLING_SUBJECT,
 					"--gateway.callers[1].intents=sso");

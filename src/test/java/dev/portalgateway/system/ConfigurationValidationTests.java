@@ -35,6 +35,14 @@ class ConfigurationValidationTests {
 			"gateway.workos.api-key=pk_live_leakyValue123 | gateway.workos.api-key must start with sk_test_ or sk_live_ | leakyValue123",
 			"gateway.workos.api-key=sk_live_has space | gateway.workos.api-key must start with sk_test_ or sk_live_ | has space",
 			"gateway.workos.base-url=ftp://api.workos.com | gateway.workos.base-url must be an absolute http(s) URL | -",
+			"gateway.workos.base-url=http://api.workos.com | gateway.workos.base-url must be https (plain http only to localhost | -",
+			"gateway.workos.base-url=http://10.0.0.7:8080 | gateway.workos.base-url must be https | -",
+			"gateway.icons.path=//evil.example/x | gateway.icons.path must be a plain absolute path | -",
+			"gateway.icons.path=/portal/../admin | gateway.icons.path must be a plain absolute path | -",
+			"gateway.icons.path=/portal/icons?x=1 | gateway.icons.path must be a plain absolute path | -",
+			"gateway.icons.path=https://evil.example/x | gateway.icons.path must be a plain absolute path | -",
+			"gateway.icons.path=portal/icons | gateway.icons.path must be a plain absolute path | -",
+			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=http://k8s.example/jwks | gateway.auth.jwt.jwks-uri must be https (plain http only to localhost | -",
 			"gateway.workos.response-timeout=0s | gateway.workos.response-timeout must be positive | -",
 			"gateway.workos.connect-timeout=-1s | gateway.workos.connect-timeout must be positive | -",
 			"gateway.callers[0].token-sha256=abc123 | gateway.callers[0].token-sha256 must be the 64 hex characters | abc123",
@@ -59,6 +67,13 @@ class ConfigurationValidationTests {
 			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=https://k8s.example/jwks & gateway.auth.jwt.jwks-ca-certificates=pom.xml | gateway.auth.jwt.jwks-ca-certificates holds no PEM certificate | -",
 			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=https://k8s.example/jwks & gateway.auth.jwt.jwks-refresh-min-interval=1h | gateway.auth.jwt.jwks-refresh-min-interval must be between 0s and jwks-max-age | -",
 			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=https://k8s.example/jwks & gateway.auth.jwt.cache-size=-1 | gateway.auth.jwt.cache-size must be between 0 and 1000000 | -",
+			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=https://k8s.example/jwks & gateway.auth.jwt.jwks-max-stale=1m | gateway.auth.jwt.jwks-max-stale must be at least jwks-max-age | -",
+			"gateway.auth.jwt.issuer=https://k8s.example & gateway.auth.jwt.jwks-uri=https://k8s.example/jwks & gateway.auth.jwt.max-token-lifetime=0s | gateway.auth.jwt.max-token-lifetime must be positive | -",
+			"gateway.auth.failure-budget.failures=0 | gateway.auth.failure-budget.failures must be between 1 and 1000000 | -",
+			"gateway.auth.failure-budget.per=100ms | gateway.auth.failure-budget.per must be between 1s and 1h | -",
+			"gateway.auth.failure-budget.max-addresses=0 | gateway.auth.failure-budget.max-addresses must be between 1 and 1000000 | -",
+			"gateway.server.read-timeout=0s | gateway.server.read-timeout must be positive | -",
+			"gateway.server.request-timeout=1s | gateway.server.request-timeout must be at least read-timeout | -",
 			"gateway.rate-limit.store=memcached | gateway.rate-limit.store has an unknown value; allowed: local, redis | -",
 			"gateway.rate-limit.expected-replicas=0 | gateway.rate-limit.expected-replicas must be at least 1 | -",
 			"gateway.rate-limit.store=redis & spring.data.redis.url=http://:s3cretPw77@redis:6379 | spring.data.redis.url must start with redis:// or rediss:// | s3cretPw77",
@@ -77,11 +92,14 @@ class ConfigurationValidationTests {
 		for (String setting : override.split(" & ")) {
 			properties.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
 		}
-		List<String> args = new ArrayList<>();
+		// Started as the gateway starts (a reactive web server, on free ports), so that
+		// properties bound while the server is made (gateway.server.*) fail as they
+		// would.
+		List<String> args = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0"));
 		properties.forEach((name, value) -> args.add("--" + name + "=" + value));
-		assertThatException()
-			.isThrownBy(() -> new SpringApplicationBuilder(PortalGatewayApplication.class).web(WebApplicationType.NONE)
-				.run(args.toArray(String[]::new)));
+		assertThatException().isThrownBy(
+				() -> new SpringApplicationBuilder(PortalGatewayApplication.class).web(WebApplicationType.REACTIVE)
+					.run(args.toArray(String[]::new)));
 		// One line in plain logs; one message line inside a JSON log event in structured
 		// logs.
 		Matcher line = Pattern.compile("Invalid configuration: [^\"\\\\\n]*").matcher(output.getAll());

@@ -50,7 +50,7 @@ public final class TestWorkOsClients {
 	public static final IconSourceProperties ICONS = new IconSourceProperties(null, "/portal/provider_icons");
 
 	private static final ConnectionProvider connections = WorkOsConfiguration.connections(new WorkOsProperties(
-			new ApiKey(KEY), URI.create("http://localhost"), Duration.ofSeconds(2), Duration.ofSeconds(5), 50));
+			new ApiKey(KEY), URI.create("http://localhost"), Duration.ofSeconds(2), Duration.ofSeconds(5), 50, false));
 
 	private TestWorkOsClients() {
 	}
@@ -74,7 +74,7 @@ public final class TestWorkOsClients {
 	 * failures real HTTP cannot produce.
 	 */
 	public static WorkOsClient withExchange(ExchangeFunction exchange) {
-		return client(WebClient.builder().exchangeFunction(exchange), "http://workos.invalid", Duration.ofSeconds(5),
+		return client(WebClient.builder().exchangeFunction(exchange), "https://workos.invalid", Duration.ofSeconds(5),
 				DEFAULT_RETRY, 100, ICONS, Ticker.systemTicker());
 	}
 
@@ -86,7 +86,7 @@ public final class TestWorkOsClients {
 	private static WorkOsClient client(WebClient.Builder builder, String baseUrl, Duration responseTimeout,
 			RetryProperties retry, int linksPerMinute, IconSourceProperties icons, Ticker ticker) {
 		WorkOsProperties properties = new WorkOsProperties(new ApiKey(KEY), URI.create(baseUrl), Duration.ofSeconds(2),
-				responseTimeout, 50);
+				responseTimeout, 50, false);
 		MeterRegistry meters = new SimpleMeterRegistry();
 		UpstreamQuotas quotas = new UpstreamQuotas(
 				new RateLimitProperties(new RateLimitProperties.Quota(linksPerMinute, null, null), null), "test",

@@ -1,0 +1,91 @@
+package dev.portalgateway.system;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.TestCallers;
+import dev.portalgateway.WorkOsFixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Slow and silent clients are not held for ever: a connection that sends nothing is
+ * closed after {@code server.netty.idle-timeout}, and a request body that stops arriving
+ * after {@code gateway.server.read-timeout}. Both are shortened here to 1 s so the test
+ * does not wait 60 s and 10 s; {@link #theDefaultsAre60And10And30Seconds} shows the
+ * defaults the gateway runs with otherwise. A timed-out body is answered 408
+ * {@code request_timeout}, and the connection closed.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "management.server.port=0", "server.netty.idle-timeout=1s", "gateway.server.read-timeout=1s" })
+class SlowClientTests {
+
+	@RegisterExtension
+	static WireMockExtension workOs = WorkOsFixtures.workOs();
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		registry.add("gateway.workos.base-url", workOs::baseUrl);
+		TestCallers.register(registry);
+	}
+
+	@LocalServerPort
+	int port;
+
+	@Test
+	void aConnectionThatSendsNothingIsClosedAfterTheIdleTimeout() throws IOException {
+		try (Socket socket = new Socket("127.0.0.1", this.port)) {
+			socket.setSoTimeout(10_000);
+			long start = System.nanoTime();
+			assertThat(socket.getInputStream().read()).as("closed by the gateway").isEqualTo(-1);
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(900),
+					Duration.ofSeconds(5));
+		}
+	}
+
+	@Test
+	void aBodyThatStopsArrivingIsGivenUpAfterTheReadTimeout() throws IOException {
+		try (Socket socket = new Socket("127.0.0.1", this.port)) {
+			socket.setSoTimeout(10_000);
+			OutputStream out = socket.getOutputStream();
+			out.write(("POST /v1/portal-links HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+					+ TestCallers.BILLING_TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+					+ "{\"organization\":")
+				.getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			long start = System.nanoTime();
+			String answer = EarlyAnswerTests.readAll(socket.getInputStream());
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(900),
+					Duration.ofSeconds(5));
+			assertThat(answer).as("nothing but, at most, a 408")
+				.satisfiesAnyOf((text) -> assertThat(text).isEmpty(),
+						(text) -> assertThat(text).startsWith("HTTP/1.1 408"));
+		}
+	}
+
+	@Test
+	void theDefaultsAre60And10And30Seconds() throws IOException {
+		Binder defaults = new Binder(ConfigurationPropertySources
+			.from(new YamlPropertySourceLoader().load("defaults", new ClassPathResource("application.yaml"))));
+		assertThat(defaults.bind("server.netty.idle-timeout", Duration.class).get()).isEqualTo(Duration.ofSeconds(60));
+		ServerTimeouts.Properties timeouts = defaults.bindOrCreate("gateway.server", ServerTimeouts.Properties.class);
+		assertThat(timeouts.readTimeout()).isEqualTo(Duration.ofSeconds(10));
+		assertThat(timeouts.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+	}
+
+}
