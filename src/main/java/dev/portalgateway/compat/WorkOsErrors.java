@@ -20,11 +20,11 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
  * Renders failures the way WorkOS does, so an SDK raises the exception it would raise
- * against WorkOS: {@code {"message", "code", "errors"}} as {@code application/json}, with
- * the statuses WorkOS uses (400, 401, 403, 404, 422, 429, 5xx). The {@code code} is the
- * gateway's stable problem code, except for 429, which WorkOS calls
- * {@code rate_limit_exceeded}. The problem is resolved by {@link Problems}, so audit
- * lines and logs are the same as on {@code /v1}.
+ * against WorkOS: {@code {"message", "code", "errors"}} as {@code application/json}
+ * ({@code errors} on 400 and 422 only), with the statuses WorkOS uses (400, 401, 403,
+ * 404, 422, 429, 5xx). The {@code code} is the gateway's stable problem code, except for
+ * 429, which WorkOS calls {@code rate_limit_exceeded}. The problem is resolved by
+ * {@link Problems}, so audit lines and logs are the same as on {@code /v1}.
  */
 class WorkOsErrors {
 
@@ -54,14 +54,18 @@ class WorkOsErrors {
 		String detail = problem.getBody().getDetail();
 		body.put("message", (detail != null) ? detail : problem.code().title());
 		body.put("code", (problem.code() == ProblemCode.RATE_LIMITED) ? "rate_limit_exceeded" : problem.code().code());
-		if (!problem.errors().isEmpty()) {
+		int status = status(problem);
+		// errors only where WorkOS sends them (400, 422): the Node SDK turns any other
+		// status whose body has both code and errors into a BadRequestException with
+		// status 400, so a 403 would reach Node callers as a "bad request".
+		if (!problem.errors().isEmpty() && (status == 400 || status == 422)) {
 			List<Map<String, String>> errors = new ArrayList<>();
 			problem.errors()
 				.forEach((error) -> errors
 					.add(Map.of("field", error.field(), "code", problem.code().code(), "message", error.message())));
 			body.put("errors", errors);
 		}
-		return ServerResponse.status(status(problem))
+		return ServerResponse.status(status)
 			.headers((headers) -> copyHeaders(problem.getHeaders(), headers))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body);

@@ -46,12 +46,21 @@ public class KeyCooldown {
 	/**
 	 * The probe out now, if any. A lease, not a flag: it is released when the attempt it
 	 * guards ends on any path ({@link #guard}'s {@code usingWhen}), and it expires by
-	 * itself at the request's deadline, so no path can leave the key wedged.
+	 * itself just after the request's deadline, so no path can leave the key wedged.
 	 */
 	private final AtomicReference<@Nullable ProbeLease> probe = new AtomicReference<>();
 
 	/** How often callers waiting behind a probe look again. */
 	static final Duration PROBE_RECHECK = Duration.ofMillis(100);
+
+	/**
+	 * How long after its request's deadline an unreleased probe lease expires. A probe
+	 * still running at its deadline is being timed out and gives the lease back as it
+	 * ends; the expiry is only the safety net for a lease no path gave back, and it must
+	 * not hand the probe to the next call while the timed-out one is still ending (at the
+	 * same instant, or a timer tick later).
+	 */
+	static final Duration LEASE_GRACE = Duration.ofMillis(100);
 
 	public KeyCooldown(Ticker ticker, MeterRegistry meters) {
 		this(ticker, meters, null);
@@ -195,7 +204,7 @@ public class KeyCooldown {
 		if (current != null && current.expiresAt() - now > 0) {
 			return null;
 		}
-		ProbeLease lease = new ProbeLease(this, Math.max(deadline, now + 1));
+		ProbeLease lease = new ProbeLease(this, Math.max(deadline, now) + LEASE_GRACE.toNanos());
 		return this.probe.compareAndSet(current, lease) ? lease : null;
 	}
 
@@ -229,7 +238,8 @@ public class KeyCooldown {
 	}
 
 	/**
-	 * The one probe after a cool-down, until it ends or {@code expiresAt} (ticker time).
+	 * The one probe after a cool-down, until it ends or {@code expiresAt} (ticker time:
+	 * its request's deadline plus {@link #LEASE_GRACE}).
 	 */
 	private record ProbeLease(KeyCooldown owner, long expiresAt) implements Pass {
 

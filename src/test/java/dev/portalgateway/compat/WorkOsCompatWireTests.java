@@ -110,14 +110,17 @@ class WorkOsCompatWireTests {
 				send(PATH, "{\"organization\":\"org_1\",\"intent\":\"dsync\",\"return_url\":\"https://evil.example\"}",
 						MediaType.APPLICATION_JSON, TestCallers.BILLING_TOKEN),
 				403, "return_url_not_allowed");
-		assertThat(forbidden.get("errors").get(0).get("field").stringValue()).isEqualTo("return_url");
+		// No errors on a 403: the Node SDK would make any status other than
+		// 400/401/404/409/422/429 with code and errors a BadRequestException (400).
+		assertThat(forbidden.has("errors")).isFalse();
+		assertThat(forbidden.get("message").stringValue()).contains("return URL");
 	}
 
 	@Test
 	void limitsACallerToItsOrganizationsAndContactsAsOnTheGatewaysApi() {
 		JsonNode other = error(send(PATH, "{\"organization\":\"org_01B7XYZ\",\"intent\":\"audit_logs\"}",
 				MediaType.APPLICATION_JSON, TestCallers.AUDITOR_TOKEN), 403, "organization_not_allowed");
-		assertThat(other.get("errors").get(0).get("field").stringValue()).isEqualTo("organization");
+		assertThat(other.has("errors")).isFalse();
 		error(send(PATH,
 				"{\"organization\":\"org_01A7XYZ\",\"intent\":\"audit_logs\","
 						+ "\"admin_emails\":[\"it@example.com\"]}",
