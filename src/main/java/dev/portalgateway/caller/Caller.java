@@ -18,9 +18,11 @@ import dev.portalgateway.workos.Intent;
  * ending in {@code *}; empty for any organization
  * @param itContactEmailDomains the domains (exact or {@code *.domain}, or {@code *} for
  * any) of the IT contact e-mail addresses it may send; empty for none
+ * @param weight its weight in the fair share of the link budget
+ * @param maxLinks the most links it may have in one period; 0 for no cap
  */
 public record Caller(String name, Set<Intent> intents, List<String> returnUrlHosts, List<String> organizations,
-		List<String> itContactEmailDomains) {
+		List<String> itContactEmailDomains, int weight, int maxLinks) {
 
 	public Caller {
 		intents = Set.copyOf(intents);
@@ -29,9 +31,11 @@ public record Caller(String name, Set<Intent> intents, List<String> returnUrlHos
 		itContactEmailDomains = lowerCase(itContactEmailDomains);
 	}
 
-	/** A caller with no organization limit and no IT contact e-mails. */
+	/**
+	 * A caller with no organization limit, no IT contact e-mails, weight 1 and no cap.
+	 */
 	public Caller(String name, Set<Intent> intents, List<String> returnUrlHosts) {
-		this(name, intents, returnUrlHosts, List.of(), List.of());
+		this(name, intents, returnUrlHosts, List.of(), List.of(), 1, 0);
 	}
 
 	private static List<String> lowerCase(List<String> names) {

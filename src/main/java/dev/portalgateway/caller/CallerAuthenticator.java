@@ -34,7 +34,8 @@ class CallerAuthenticator {
 		Map<String, Caller> bySubject = new HashMap<>();
 		for (CallerProperties.Policy policy : properties.callers()) {
 			Caller caller = new Caller(policy.name(), policy.intents(), policy.returnUrlHosts(), policy.organizations(),
-					policy.itContactEmailDomains());
+					policy.itContactEmailDomains(), policy.weight(),
+					(policy.maxLinks() != null) ? policy.maxLinks() : 0);
 			if (policy.tokenSha256() != null) {
 				entries.add(new Entry(HexFormat.of().parseHex(policy.tokenSha256().toLowerCase(Locale.ROOT)), caller));
 			}

@@ -8,6 +8,8 @@ import java.util.Set;
 
 import dev.portalgateway.workos.Intent;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -76,6 +78,12 @@ public record CallerProperties(@DefaultValue @Valid List<Policy> callers, @Defau
 	 * @param itContactEmails {@code denied} (the default): the caller may not name IT
 	 * contacts; or the e-mail domains it may name them from ({@code example.com},
 	 * {@code *.example.com} for subdomains, {@code *} for any)
+	 * @param weight the caller's weight in the fair share of the link budget (1–1000,
+	 * default 1): its share is the budget × its weight / the weights of the callers
+	 * active in the last period
+	 * @param maxLinks the most links the caller may have in one
+	 * {@code gateway.rate-limit.portal-links.period}, even when the budget is free; none
+	 * by default
 	 */
 	public record Policy(
 			@NotNull @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}",
@@ -92,7 +100,10 @@ public record CallerProperties(@DefaultValue @Valid List<Policy> callers, @Defau
 					message = "must be an organization id (org_ and letters or digits), or a prefix of one ending in *") String> organizations,
 			@DefaultValue("denied") List<@Pattern(
 					regexp = "denied|\\*|(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*",
-					message = "must be denied, *, a domain, or *. followed by a domain") String> itContactEmails) {
+					message = "must be denied, *, a domain, or *. followed by a domain") String> itContactEmails,
+			@DefaultValue("1") @Min(value = 1, message = "must be between 1 and 1000") @Max(value = 1000,
+					message = "must be between 1 and 1000") int weight,
+			@Nullable @Min(value = 1, message = "must be at least 1") Integer maxLinks) {
 
 		/** The {@code it-contact-emails} value that allows no IT contact at all. */
 		public static final String DENIED = "denied";

@@ -53,7 +53,7 @@ class WorkOsErrors {
 		Map<String, Object> body = new LinkedHashMap<>();
 		String detail = problem.getBody().getDetail();
 		body.put("message", (detail != null) ? detail : problem.code().title());
-		body.put("code", (problem.code() == ProblemCode.RATE_LIMITED) ? "rate_limit_exceeded" : problem.code().code());
+		body.put("code", (problem.getStatusCode().value() == 429) ? "rate_limit_exceeded" : problem.code().code());
 		int status = status(problem);
 		// errors only where WorkOS sends them (400, 422): the Node SDK turns any other
 		// status whose body has both code and errors into a BadRequestException with

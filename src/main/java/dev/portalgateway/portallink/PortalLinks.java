@@ -10,6 +10,7 @@ import java.util.function.Function;
 import dev.portalgateway.caller.AuditLog;
 import dev.portalgateway.caller.Caller;
 import dev.portalgateway.caller.CallerAuthentication;
+import dev.portalgateway.ratelimit.FairShare;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.GatewayProblem.FieldError;
 import dev.portalgateway.system.ProblemCode;
@@ -18,7 +19,10 @@ import dev.portalgateway.system.UnreadBodies;
 import dev.portalgateway.workos.GenerateLinkCommand;
 import dev.portalgateway.workos.GeneratedLink;
 import dev.portalgateway.workos.Intent;
+import dev.portalgateway.workos.RetryProperties;
 import dev.portalgateway.workos.WorkOsClient;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -61,15 +65,27 @@ public class PortalLinks {
 
 	private final WorkOsClient workOs;
 
-	PortalLinks(WorkOsClient workOs) {
+	private final Duration defaultDeadline;
+
+	private final MeterRegistry meters;
+
+	PortalLinks(WorkOsClient workOs, RetryProperties retry, MeterRegistry meters) {
 		this.workOs = workOs;
+		this.defaultDeadline = retry.deadline();
+		this.meters = meters;
 	}
 
 	/**
-	 * Issues a link with the gateway's own idempotency key and retry deadline.
+	 * Issues a link with the gateway's own idempotency key and retry deadline
+	 * ({@code gateway.retry.deadline}).
 	 */
 	public Mono<Issued> issue(ServerRequest request, Format format) {
-		return issue(request, format, (command) -> this.workOs.generateLink(command, RequestIds.of(request)));
+		return issue(request, format, null, this.defaultDeadline);
+	}
+
+	/** The caller's claim on the link budget: its name, weight and cap. */
+	private static FairShare.Claimant claimant(Caller caller) {
+		return new FairShare.Claimant(caller.name(), caller.weight(), caller.maxLinks());
 	}
 
 	/**
@@ -79,7 +95,7 @@ public class PortalLinks {
 	public Mono<Issued> issue(ServerRequest request, Format format, @Nullable String idempotencyKey,
 			Duration deadline) {
 		return issue(request, format, (command) -> this.workOs.generateLink(command, RequestIds.of(request),
-				CallerAuthentication.callerOf(request).name(), idempotencyKey, deadline));
+				claimant(CallerAuthentication.callerOf(request)), idempotencyKey, deadline));
 	}
 
 	private Mono<Issued> issue(ServerRequest request, Format format,
@@ -93,8 +109,25 @@ public class PortalLinks {
 				.flatMap((command) -> call.apply(command).map((link) -> {
 					AuditLog.upstream(request, link.upstreamRequestId());
 					return new Issued(command, link);
-				}));
+				}))
+				.doOnSuccess((issued) -> count(caller, "created"))
+				.doOnError((failure) -> count(caller,
+						(failure instanceof GatewayProblem problem) ? problem.code().code() : "internal_error"))
+				.doOnCancel(() -> count(caller, "cancelled"));
 		});
+	}
+
+	/**
+	 * {@code gateway.caller.links{caller, outcome}}: caller names come from configuration
+	 * and outcomes are problem codes, so both tags are bounded.
+	 */
+	private void count(Caller caller, String outcome) {
+		Counter.builder("gateway.caller.links")
+			.description("Link requests by caller and outcome (created, or the problem code)")
+			.tag("caller", caller.name())
+			.tag("outcome", outcome)
+			.register(this.meters)
+			.increment();
 	}
 
 	private static Mono<Void> checkHeaders(ServerRequest request) {

@@ -69,6 +69,8 @@ public class SharedQuotaStore {
 
 	private static final String COOLDOWN = script("cooldown.lua");
 
+	private static final String FAIR = script("fair-share.lua");
+
 	private final RedisClient client;
 
 	private final RedisURI uri;
@@ -76,6 +78,8 @@ public class SharedQuotaStore {
 	private final String windowSha;
 
 	private final String cooldownSha;
+
+	private final String fairSha;
 
 	private final String prefix;
 
@@ -125,6 +129,7 @@ public class SharedQuotaStore {
 			.register(meters);
 		this.windowSha = sha1(WINDOW);
 		this.cooldownSha = sha1(COOLDOWN);
+		this.fairSha = sha1(FAIR);
 		// A dedicated Lettuce connection: commands fail at once while Redis is away (the
 		// gateway then enforces its local share), and Lettuce reconnects within a second.
 		this.resources = DefaultClientResources.builder()
@@ -172,6 +177,7 @@ public class SharedQuotaStore {
 		try {
 			connected.async().scriptLoad(WINDOW).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
 			connected.async().scriptLoad(COOLDOWN).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			connected.async().scriptLoad(FAIR).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			// The first call loads them by text instead (EVAL after NOSCRIPT).
@@ -249,6 +255,34 @@ public class SharedQuotaStore {
 			.doOnNext((decision) -> healthy())
 			.doOnError(this::failed);
 	}
+
+	/**
+	 * Takes a permit from the fair share of the link budget for {@code claimant} (see
+	 * {@code fair-share.lua}), waiting at most {@code patience} if that is shorter than
+	 * {@code redis-timeout}. Asking again with the same {@code permitId} never takes a
+	 * second permit.
+	 */
+	Mono<FairDecision> acquireFair(int limit, Duration window, String permitId, Duration patience,
+			FairShare.Claimant claimant) {
+		String key = this.prefix + "quota:" + Operation.PORTAL_LINKS.tag();
+		return this
+			.<List<Long>>eval(FAIR, this.fairSha, ScriptOutputType.MULTI,
+					new String[] { key, key + ":asked", key + ":claims" }, Integer.toString(limit),
+					Long.toString(window.toMillis()), permitId, claimant.name(), Integer.toString(claimant.weight()),
+					Integer.toString(claimant.maxLinks()))
+			.next()
+			.timeout(min(this.timeout, patience))
+			.map((answer) -> new FairDecision(
+					new Decision(answer.get(0) == 1, limit, answer.get(1).intValue(), Duration.ofMillis(answer.get(2)),
+							answer.get(3)),
+					VERDICTS[answer.get(4).intValue()], answer.get(5).intValue(), answer.get(6).intValue()))
+			.doOnNext((decision) -> healthy())
+			.doOnError(this::failed);
+	}
+
+	/** The script's verdict codes, in order. */
+	private static final FairShare.Verdict[] VERDICTS = { FairShare.Verdict.GRANTED, FairShare.Verdict.OVER_SHARE,
+			FairShare.Verdict.OVER_CAP, FairShare.Verdict.BUDGET_IN_USE };
 
 	/** Takes a permit under a fresh id (tests). */
 	Mono<Decision> acquire(Operation operation, int limit, Duration window) {
@@ -429,6 +463,24 @@ public class SharedQuotaStore {
 	 * answer when none was
 	 */
 	record Decision(boolean granted, int limit, int remaining, Duration reset, long admittedAt) {
+	}
+
+	/**
+	 * One answer of the fair share of the link budget.
+	 *
+	 * @param decision the budget's answer
+	 * @param verdict granted, or why not
+	 * @param share the caller's share in whole permits
+	 * @param used permits the caller holds in the window
+	 */
+	record FairDecision(Decision decision, FairShare.Verdict verdict, int share, int used) {
+
+		/** A plain log's answer: granted, or the budget in use. */
+		static FairDecision of(Decision decision) {
+			return new FairDecision(decision,
+					decision.granted() ? FairShare.Verdict.GRANTED : FairShare.Verdict.BUDGET_IN_USE, 0, 0);
+		}
+
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.portalgateway.ratelimit;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
@@ -27,13 +28,18 @@ import reactor.util.context.ContextView;
 import org.springframework.http.HttpHeaders;
 
 /**
- * One Resilience4j {@link RateLimiter} per WorkOS operation for the gateway's key, named
- * {@code <operation>-<key fingerprint>} (never the key), plus what callers are told about
- * them: {@code RateLimit-*} headers and the 429 for a request that gets no permit.
- * <p>
- * Resilience4j counts in fixed windows: up to twice the limit can pass in one period-long
- * stretch that spans a window boundary. The README shows a configuration that cannot
- * exceed the limit in any window.
+ * The gateway's quotas for WorkOS, per operation for the gateway's key, plus what callers
+ * are told about them: {@code RateLimit-*} headers and the 429 for a request that gets no
+ * permit.
+ * <ul>
+ * <li>Links: a {@link FairShare} of the budget among the callers, in a sliding window (no
+ * stretch of {@code period} sees more than the limit). Resilience4j's rate limiter knows
+ * nothing of callers, so it cannot share a budget fairly.</li>
+ * <li>The icon list (the gateway's own calls): one Resilience4j {@link RateLimiter},
+ * named {@code <operation>-<key fingerprint>} (never the key). It counts in fixed
+ * windows: up to twice the limit can pass in one period-long stretch that spans a window
+ * boundary.</li>
+ * </ul>
  */
 public class UpstreamQuotas {
 
@@ -41,6 +47,14 @@ public class UpstreamQuotas {
 
 	/** This replica's share of each limit, used while the Redis store is degraded. */
 	private final Map<Operation, AtomicReference<AtomicRateLimiter>> shares = new EnumMap<>(Operation.class);
+
+	/** The link budget, shared fairly among callers (local store). */
+	private final FairShare links;
+
+	/** This replica's share of the link budget, fairly shared, while Redis is away. */
+	private final AtomicReference<SharedLinks> linkShare = new AtomicReference<>();
+
+	private final Map<FairShare.Verdict, Counter> callerRejections = new EnumMap<>(FairShare.Verdict.class);
 
 	private final Map<Operation, Counter> unknown = new EnumMap<>(Operation.class);
 
@@ -69,21 +83,28 @@ public class UpstreamQuotas {
 		this.ticker = ticker;
 		this.keyFingerprint = keyFingerprint;
 		this.shared = shared;
+		RateLimitProperties.Quota linkQuota = properties.quota(Operation.PORTAL_LINKS);
+		this.links = new FairShare(linkQuota.limit(), linkQuota.period());
+		this.callerRejections.put(FairShare.Verdict.OVER_SHARE,
+				rejectedCounter(meters, Operation.PORTAL_LINKS, "caller_share"));
+		this.callerRejections.put(FairShare.Verdict.OVER_CAP,
+				rejectedCounter(meters, Operation.PORTAL_LINKS, "caller_cap"));
 		for (Operation operation : Operation.values()) {
 			RateLimitProperties.Quota quota = properties.quota(operation);
 			long start = ticker.read();
-			AtomicRateLimiter limiter = limiter(operation.tag() + "-" + keyFingerprint, quota.limit(), quota.period(),
-					quota.maxWait());
+			boolean fair = operation == Operation.PORTAL_LINKS;
+			AtomicRateLimiter limiter = fair ? null
+					: limiter(operation.tag() + "-" + keyFingerprint, quota.limit(), quota.period(), quota.maxWait());
 			Counter rejected = rejectedCounter(meters, operation, "quota");
-			Gauge
-				.builder("gateway.ratelimit.available.permits", limiter,
-						(l) -> Math.max(0, l.getMetrics().getAvailablePermissions()))
+			Gauge.builder("gateway.ratelimit.available.permits", this, (quotas) -> quotas.available(operation))
 				.description("Calls to WorkOS the gateway may still make in the current window")
 				.tag("operation", operation.tag())
 				.register(meters);
 			this.entries.put(operation, new Entry(limiter, quota, start, rejected));
 			if (shared != null) {
-				this.shares.put(operation, new AtomicReference<>(shareLimiter(operation, shared)));
+				if (!fair) {
+					this.shares.put(operation, new AtomicReference<>(shareLimiter(operation, shared)));
+				}
 				this.unknown.put(operation, rejectedCounter(meters, operation, "store_unknown"));
 			}
 		}
@@ -111,31 +132,131 @@ public class UpstreamQuotas {
 	 * share of the limit. Redis is waited for no longer than {@code redis-timeout}, nor
 	 * past {@code deadline} (ticker time): a request out of time gets its 429 then.
 	 */
-	public <T> Function<Mono<T>, Mono<T>> guard(Operation operation, long deadline) {
+	public <T> Function<Mono<T>, Mono<T>> guard(Operation operation, long deadline, FairShare.Claimant claimant) {
 		SharedQuotaStore store = this.shared;
+		boolean fair = operation == Operation.PORTAL_LINKS;
 		if (store == null) {
-			return local(operation, this.entries.get(operation).limiter());
+			return fair ? fair(this.links, claimant, deadline) : local(operation, limiter(operation));
 		}
 		RateLimitProperties.Quota quota = this.entries.get(operation).quota();
 		return (call) -> Mono.deferContextual((context) -> {
 			if (store.isDegraded()) {
-				return call.transform(local(operation, share(operation, store)));
+				return call.transform(
+						fair ? fair(linkShare(store), claimant, deadline) : local(operation, share(operation, store)));
 			}
 			String permit = Uuids.random();
-			Mono<SharedQuotaStore.Decision> ask = Mono
-				.defer(() -> store.acquire(operation, quota.limit(), quota.period(), permit, timeLeft(deadline)));
+			Mono<SharedQuotaStore.FairDecision> ask = Mono.defer(
+					() -> fair ? store.acquireFair(quota.limit(), quota.period(), permit, timeLeft(deadline), claimant)
+							: store.acquire(operation, quota.limit(), quota.period(), permit, timeLeft(deadline))
+								.map(SharedQuotaStore.FairDecision::of));
 			return ask.onErrorResume((unanswered) -> store.isDegraded() ? Mono.error(unanswered) : ask)
 				.onErrorMap((unanswered) -> unknownOutcome(operation))
-				.flatMap((decision) -> {
-					context.getOrEmpty(SEEN).ifPresent((seen) -> ((Seen) seen).set(decision));
-					return decision.granted() ? call : Mono.error(rejected(operation, Snapshot.of(decision)));
+				.flatMap((answer) -> {
+					SharedQuotaStore.Decision decision = answer.decision();
+					context.getOrEmpty(SEEN)
+						.ifPresent((seen) -> ((Seen) seen).set(new Permit(Snapshot.of(decision),
+								decision.granted() ? decision.admittedAt() : NOT_FROM_REDIS)));
+					if (decision.granted()) {
+						return call;
+					}
+					return Mono.error((answer.verdict() == FairShare.Verdict.BUDGET_IN_USE)
+							? rejected(operation, Snapshot.of(decision)) : callerRefused(answer.verdict(),
+									ownLimit(claimant, answer.verdict(), answer.share()), decision.reset()));
 				});
 		});
 	}
 
-	/** The quota check, for a request with no deadline of its own (tests). */
+	/**
+	 * The quota check, for a request with no deadline and no caller of its own (tests).
+	 */
 	<T> Function<Mono<T>, Mono<T>> guard(Operation operation) {
-		return guard(operation, NO_DEADLINE);
+		return guard(operation, NO_DEADLINE, GATEWAY);
+	}
+
+	/** The claim of the gateway's own calls (the icon list), and of tests. */
+	public static final FairShare.Claimant GATEWAY = FairShare.Claimant.anonymous("gateway");
+
+	/**
+	 * A permit from a fair share of a budget, waiting for one up to {@code max-wait} (and
+	 * the deadline) when the refusal says one will come in time.
+	 */
+	private <T> Function<Mono<T>, Mono<T>> fair(FairShare budget, FairShare.Claimant claimant, long deadline) {
+		Duration maxWait = this.entries.get(Operation.PORTAL_LINKS).quota().maxWait();
+		long waitUntil = Math.min(this.ticker.read() + maxWait.toNanos(), deadline);
+		return (call) -> Mono.deferContextual((context) -> permit(budget, claimant, waitUntil).flatMap((decision) -> {
+			context.getOrEmpty(SEEN)
+				.ifPresent((seen) -> ((Seen) seen).set(new Permit(Snapshot.of(budget, decision), NOT_FROM_REDIS)));
+			return call;
+		}));
+	}
+
+	private Mono<FairShare.Decision> permit(FairShare budget, FairShare.Claimant claimant, long waitUntil) {
+		return Mono.defer(() -> {
+			long now = this.ticker.read();
+			FairShare.Decision decision = budget.acquire(claimant, now);
+			if (decision.granted()) {
+				return Mono.just(decision);
+			}
+			long wait = decision.retryAfter().toNanos();
+			if (wait > 0 && now + wait <= waitUntil) {
+				return Mono.delay(decision.retryAfter()).then(permit(budget, claimant, waitUntil));
+			}
+			return Mono.error(refused(budget, claimant, decision));
+		});
+	}
+
+	/**
+	 * The 429 for a link refused by the fair share: the caller's own share or cap
+	 * ({@code caller_quota_exceeded}, with {@code RateLimit-*} for its own share), or the
+	 * whole budget ({@code rate_limited}).
+	 */
+	private GatewayProblem refused(FairShare budget, FairShare.Claimant claimant, FairShare.Decision decision) {
+		if (decision.verdict() == FairShare.Verdict.BUDGET_IN_USE) {
+			return rejected(Operation.PORTAL_LINKS, Snapshot.of(budget, decision));
+		}
+		return callerRefused(decision.verdict(),
+				ownLimit(claimant, decision.verdict(), (int) Math.floor(decision.share())), decision.retryAfter());
+	}
+
+	/** The caller's own limit: its cap, or its share in whole permits (at least 1). */
+	private static int ownLimit(FairShare.Claimant claimant, FairShare.Verdict verdict, int share) {
+		return (verdict == FairShare.Verdict.OVER_CAP) ? claimant.maxLinks() : Math.max(1, share);
+	}
+
+	/** 429 {@code caller_quota_exceeded}, with {@code RateLimit-*} for its own limit. */
+	private GatewayProblem callerRefused(FairShare.Verdict verdict, int ownLimit, Duration retryAfter) {
+		this.callerRejections.get(verdict).increment();
+		String detail = (verdict == FairShare.Verdict.OVER_CAP)
+				? "This caller has had its most links for this period (max-links)"
+				: "This caller has used its fair share of the WorkOS link budget";
+		GatewayProblem problem = new GatewayProblem(ProblemCode.CALLER_QUOTA_EXCEEDED,
+				detail + "; retry after the Retry-After delay.")
+			.withRetryAfter(retryAfter);
+		new Snapshot(ownLimit, 0, retryAfter, retryAfter).addTo(problem.getHeaders());
+		return problem;
+	}
+
+	/** This replica's fair share of the link budget while Redis is away. */
+	private FairShare linkShare(SharedQuotaStore store) {
+		Share wanted = Share.of(this.entries.get(Operation.PORTAL_LINKS).quota(), store.replicas());
+		SharedLinks current = this.linkShare.get();
+		if (current != null && current.share().equals(wanted)) {
+			return current.budget();
+		}
+		SharedLinks replaced = new SharedLinks(wanted, new FairShare(wanted.permits(), wanted.period()));
+		return this.linkShare.compareAndSet(current, replaced) ? replaced.budget() : this.linkShare.get().budget();
+	}
+
+	private record SharedLinks(Share share, FairShare budget) {
+	}
+
+	/** Permits left now, for the gauge. */
+	private double available(Operation operation) {
+		if (operation == Operation.PORTAL_LINKS) {
+			FairShare.View view = this.links.view(this.ticker.read());
+			return Math.max(0, view.limit() - view.used());
+		}
+		return Math.max(0, limiter(operation).getMetrics().getAvailablePermissions());
 	}
 
 	private static final long NO_DEADLINE = Long.MAX_VALUE;
@@ -156,8 +277,8 @@ public class UpstreamQuotas {
 		return Mono.defer(() -> {
 			Seen seen = new Seen();
 			return work.contextWrite((context) -> context.put(SEEN, seen)).flatMap((value) -> {
-				SharedQuotaStore.Decision decision = seen.get();
-				return answer.apply(value, (decision != null) ? Snapshot.of(decision) : snapshot(operation));
+				Permit permit = seen.get();
+				return answer.apply(value, (permit != null) ? permit.snapshot() : snapshot(operation));
 			});
 		});
 	}
@@ -168,12 +289,22 @@ public class UpstreamQuotas {
 	 * the store's windows count, as opposed to when the call then started.
 	 */
 	public static OptionalLong admittedAt(ContextView context) {
-		SharedQuotaStore.Decision decision = context.<Seen>getOrEmpty(SEEN).map(Seen::get).orElse(null);
-		return (decision != null && decision.granted()) ? OptionalLong.of(decision.admittedAt()) : OptionalLong.empty();
+		Permit permit = context.<Seen>getOrEmpty(SEEN).map(Seen::get).orElse(null);
+		return (permit != null && permit.admittedAt() != NOT_FROM_REDIS) ? OptionalLong.of(permit.admittedAt())
+				: OptionalLong.empty();
 	}
 
-	/** The shared store's answer to one request's permit. */
-	private static final class Seen extends AtomicReference<SharedQuotaStore.@Nullable Decision> {
+	private static final long NOT_FROM_REDIS = -1;
+
+	/**
+	 * The quota as one request's own permit left it, and when Redis admitted it (epoch
+	 * ms; {@link #NOT_FROM_REDIS} for a local permit or a refusal).
+	 */
+	private record Permit(Snapshot snapshot, long admittedAt) {
+	}
+
+	/** Where one request keeps its {@link Permit}. */
+	private static final class Seen extends AtomicReference<@Nullable Permit> {
 
 	}
 
@@ -238,18 +369,29 @@ public class UpstreamQuotas {
 			.register(meters);
 	}
 
-	/** The limiter to put in front of every call (and retry) of this operation. */
-	public RateLimiter limiter(Operation operation) {
-		return this.entries.get(operation).limiter();
+	/**
+	 * The Resilience4j limiter of an operation the gateway calls for itself (the icon
+	 * list); links are shared fairly instead.
+	 */
+	RateLimiter limiter(Operation operation) {
+		return Objects.requireNonNull(this.entries.get(operation).limiter(),
+				"links are shared fairly (FairShare), not by a Resilience4j limiter");
 	}
 
 	/** The local quota's state now, for {@code RateLimit-*} headers. */
 	Snapshot snapshot(Operation operation) {
+		if (operation == Operation.PORTAL_LINKS) {
+			FairShare.View view = this.links.view(this.ticker.read());
+			int remaining = Math.max(0, view.limit() - view.used());
+			return new Snapshot(view.limit(), remaining, view.untilOldestLeaves(),
+					(remaining > 0) ? Duration.ZERO : view.untilOldestLeaves());
+		}
 		Entry entry = this.entries.get(operation);
 		long period = entry.quota().period().toNanos();
 		long intoWindow = Math.floorMod(this.ticker.read() - entry.start(), period);
-		int available = entry.limiter().getMetrics().getAvailablePermissions();
-		long nanosToWait = entry.limiter().getDetailedMetrics().getNanosToWait();
+		AtomicRateLimiter limiter = Objects.requireNonNull(entry.limiter());
+		int available = limiter.getMetrics().getAvailablePermissions();
+		long nanosToWait = limiter.getDetailedMetrics().getNanosToWait();
 		return new Snapshot(entry.quota().limit(), Math.max(0, available), Duration.ofNanos(period - intoWindow),
 				Duration.ofNanos(Math.max(nanosToWait, (available > 0) ? 0 : period - intoWindow)));
 	}
@@ -282,6 +424,13 @@ public class UpstreamQuotas {
 	 */
 	public record Snapshot(int limit, int remaining, Duration reset, Duration nextPermit) {
 
+		/** The whole budget as a fair-share decision left it. */
+		static Snapshot of(FairShare budget, FairShare.Decision decision) {
+			int remaining = Math.max(0, budget.limit() - decision.usedTotal());
+			Duration reset = decision.granted() ? budget.period() : decision.retryAfter();
+			return new Snapshot(budget.limit(), remaining, reset, decision.retryAfter());
+		}
+
 		static Snapshot of(SharedQuotaStore.Decision decision) {
 			return new Snapshot(decision.limit(), decision.remaining(), decision.reset(),
 					decision.granted() ? Duration.ZERO : decision.reset());
@@ -299,7 +448,8 @@ public class UpstreamQuotas {
 
 	}
 
-	private record Entry(AtomicRateLimiter limiter, RateLimitProperties.Quota quota, long start, Counter rejected) {
+	private record Entry(@Nullable AtomicRateLimiter limiter, RateLimitProperties.Quota quota, long start,
+			Counter rejected) {
 	}
 
 }

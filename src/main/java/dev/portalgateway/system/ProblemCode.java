@@ -44,6 +44,8 @@ public enum ProblemCode {
 
 	RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "Rate limited"),
 
+	CALLER_QUOTA_EXCEEDED(HttpStatus.TOO_MANY_REQUESTS, "Caller quota exceeded"),
+
 	TOO_MANY_AUTH_FAILURES(HttpStatus.TOO_MANY_REQUESTS, "Too many failed authentications"),
 
 	UPSTREAM_AUTH_FAILED(HttpStatus.BAD_GATEWAY, "WorkOS refused the gateway's credentials"),

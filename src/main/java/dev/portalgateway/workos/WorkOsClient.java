@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portalgateway.ratelimit.FairShare;
 import dev.portalgateway.ratelimit.KeyCooldown;
 import dev.portalgateway.ratelimit.Operation;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
@@ -103,7 +104,7 @@ public class WorkOsClient {
 	 * @return the link, or an error that is always a {@link GatewayProblem}
 	 */
 	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId) {
-		return link(command, requestId, Uuids.random(), this.retry.deadline());
+		return link(command, requestId, UpstreamQuotas.GATEWAY, Uuids.random(), this.retry.deadline());
 	}
 
 	/**
@@ -111,24 +112,26 @@ public class WorkOsClient {
 	 * retry budget.
 	 * @param command what to ask for, already validated and authorized
 	 * @param requestId the caller's request id, passed on as {@code X-Request-Id}
-	 * @param caller the caller's name: its idempotency keys are its own
+	 * @param caller the caller: its idempotency keys are its own, and its links come from
+	 * its fair share of the budget
 	 * @param idempotencyKey the caller's {@code Idempotency-Key} (already checked for
 	 * shape), or null to make one
 	 * @param deadline how long the gateway may spend on this request, retries included
 	 * @return the link, or an error that is always a {@link GatewayProblem}
 	 */
-	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId, String caller,
+	public Mono<GeneratedLink> generateLink(GenerateLinkCommand command, String requestId, FairShare.Claimant caller,
 			@Nullable String idempotencyKey, Duration deadline) {
 		// One key per caller request, the same on every retry (WorkOS sees one request);
 		// a caller's own key is scoped to the caller (IdempotencyKeys).
-		String key = (idempotencyKey != null) ? this.idempotencyKeys.scoped(caller, idempotencyKey) : Uuids.random();
-		return link(command, requestId, key, deadline);
+		String key = (idempotencyKey != null) ? this.idempotencyKeys.scoped(caller.name(), idempotencyKey)
+				: Uuids.random();
+		return link(command, requestId, caller, key, deadline);
 	}
 
 	/** One link request: every attempt sends the same idempotency key. */
-	private Mono<GeneratedLink> link(GenerateLinkCommand command, String requestId, String idempotencyKey,
-			Duration deadline) {
-		return call(Operation.PORTAL_LINKS, deadline, requestId,
+	private Mono<GeneratedLink> link(GenerateLinkCommand command, String requestId, FairShare.Claimant caller,
+			String idempotencyKey, Duration deadline) {
+		return call(Operation.PORTAL_LINKS, caller, deadline, requestId,
 				() -> this.webClient.post()
 					.uri(GENERATE_LINK_PATH)
 					.header(IDEMPOTENCY_KEY, idempotencyKey)
@@ -143,7 +146,7 @@ public class WorkOsClient {
 	 * @return the icons, or an error that is always a {@link GatewayProblem}
 	 */
 	public Mono<List<ProviderIcon>> providerIcons() {
-		return call(Operation.PROVIDER_ICONS, this.retry.deadline(), null,
+		return call(Operation.PROVIDER_ICONS, UpstreamQuotas.GATEWAY, this.retry.deadline(), null,
 				() -> this.iconClient.get().uri(this.iconPath).exchangeToMono(this::readIcons));
 	}
 
@@ -157,8 +160,8 @@ public class WorkOsClient {
 	 * not WorkOS's or the network's is a bug of ours: it is not retried and reaches the
 	 * caller as a 500.
 	 */
-	private <T> Mono<T> call(Operation operation, Duration budget, @Nullable String requestId,
-			Supplier<Mono<T>> exchange) {
+	private <T> Mono<T> call(Operation operation, FairShare.Claimant caller, Duration budget,
+			@Nullable String requestId, Supplier<Mono<T>> exchange) {
 		boolean keyed = usesKey(operation);
 		return Mono.defer(() -> {
 			long deadline = this.ticker.read() + budget.toNanos();
@@ -168,7 +171,7 @@ public class WorkOsClient {
 					.onErrorMap(WorkOsClient::isTransportFailure, (failure) -> transportProblem(failure, requestId))))
 				.onErrorResume((failure) -> keyed && isThrottled(failure),
 						(throttled) -> coolDown((UpstreamProblem) throttled, deadline).then(Mono.error(throttled)))
-				.transformDeferred(this.quotas.guard(operation, deadline));
+				.transformDeferred(this.quotas.guard(operation, deadline, caller));
 			Mono<T> guarded = keyed ? Mono.defer(() -> this.cooldown.guard(left(deadline), operation, attempt))
 					: attempt;
 			return guarded.retryWhen(this.retry.until(deadline, operation));

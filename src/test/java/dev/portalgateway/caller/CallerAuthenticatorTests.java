@@ -16,9 +16,9 @@ class CallerAuthenticatorTests {
 	void findsTheCallerWhoseHashMatches() {
 		CallerAuthenticator authenticator = new CallerAuthenticator(properties(
 				new CallerProperties.Policy("billing", Sha256.hex("billing-token"), null, Set.of(Intent.SSO), List.of(),
-						List.of(), List.of("denied")),
+						List.of(), List.of("denied"), 1, null),
 				new CallerProperties.Policy("hr", Sha256.hex("hr-token").toUpperCase(), null, Set.of(Intent.DSYNC),
-						List.of(), List.of(), List.of("denied"))));
+						List.of(), List.of(), List.of("denied"), 1, null)));
 		assertThat(authenticator.authenticate("billing-token")).map(Caller::name).contains("billing");
 		assertThat(authenticator.authenticate("hr-token")).map(Caller::name).contains("hr");
 		assertThat(authenticator.authenticate("billing-token ")).isEmpty();
@@ -29,9 +29,9 @@ class CallerAuthenticatorTests {
 	void findsTheCallerWhosePolicyNamesTheSubject() {
 		CallerAuthenticator authenticator = new CallerAuthenticator(new CallerProperties(
 				List.of(new CallerProperties.Policy("billing", null, "system:serviceaccount:billing:billing-api",
-						Set.of(Intent.SSO), List.of(), List.of(), List.of("denied")),
+						Set.of(Intent.SSO), List.of(), List.of(), List.of("denied"), 1, null),
 						new CallerProperties.Policy("hr", Sha256.hex("hr-token"), "system:serviceaccount:hr:hr-api",
-								Set.of(Intent.DSYNC), List.of(), List.of(), List.of("denied"))),
+								Set.of(Intent.DSYNC), List.of(), List.of(), List.of("denied"), 1, null)),
 				new CallerProperties.Auth(jwt("https://issuer.example"), FAILURE_BUDGET)));
 		assertThat(authenticator.bySubject("system:serviceaccount:billing:billing-api")).map(Caller::name)
 			.contains("billing");

@@ -33,7 +33,8 @@ class CallerTests {
 	@CsvSource({ "org_01A, true", "org_01AXYZ, true", "org_2, true", "org_01B, false", "org_01a, false",
 			"org_20, false", "org_, false" })
 	void limitsOrganizationsToExactIdsAndPrefixes(String organization, boolean allowed) {
-		Caller scoped = new Caller("scoped", Set.of(Intent.SSO), List.of(), List.of("org_01A*", "org_2"), List.of());
+		Caller scoped = new Caller("scoped", Set.of(Intent.SSO), List.of(), List.of("org_01A*", "org_2"), List.of(), 1,
+				0);
 		assertThat(scoped.mayAccess(organization)).isEqualTo(allowed);
 		assertThat(this.caller.mayAccess(organization)).as("no organizations listed: any").isTrue();
 	}
@@ -44,10 +45,11 @@ class CallerTests {
 			"it@other.com, false" })
 	void allowsItContactsFromListedDomainsOnly(String email, boolean allowed) {
 		Caller contacts = new Caller("c", Set.of(Intent.SSO), List.of(), List.of(),
-				List.of("example.com", "*.corp.example.org"));
+				List.of("example.com", "*.corp.example.org"), 1, 0);
 		assertThat(contacts.mayNameContact(email)).isEqualTo(allowed);
 		assertThat(this.caller.mayNameContact(email)).as("none listed: denied").isFalse();
-		assertThat(new Caller("any", Set.of(Intent.SSO), List.of(), List.of(), List.of("*")).mayNameContact(email))
+		assertThat(
+				new Caller("any", Set.of(Intent.SSO), List.of(), List.of(), List.of("*"), 1, 0).mayNameContact(email))
 			.isTrue();
 	}
 

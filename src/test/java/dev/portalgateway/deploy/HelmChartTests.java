@@ -188,7 +188,7 @@ class HelmChartTests {
 	}
 
 	@Test
-	void passesCallerScopesThrough() throws IOException {
+	void passesCallerScopesAndSharesThrough() throws IOException {
 		CallerProperties callers = binder(RenderedChart.render("all-features-values.yaml"))
 			.bind("gateway", CallerProperties.class)
 			.get();
@@ -198,6 +198,10 @@ class HelmChartTests {
 				"*.corp.example.com");
 		assertThat(callers.callers().get(1).organizations()).as("none listed: any").isEmpty();
 		assertThat(callers.callers().get(1).itContactEmailDomains()).as("the default: denied").isEmpty();
+		assertThat(callers.callers().get(0).weight()).isEqualTo(3);
+		assertThat(callers.callers().get(0).maxLinks()).isEqualTo(40);
+		assertThat(callers.callers().get(1).weight()).as("the default").isEqualTo(1);
+		assertThat(callers.callers().get(1).maxLinks()).as("no cap").isNull();
 	}
 
 	@Test
@@ -341,7 +345,8 @@ class HelmChartTests {
 			"service.type=ExternalName", "logging.structuredFormat=xml", "image.pullPolicy=Sometimes",
 			"callers[0].token-sha256=null", "callers[0].subject=has space", "auth.jwt.jwksUri=ftp://example.com",
 			"auth.jwt.clockSkew=soon", "auth.jwt.issuer=", "auth.jwt.enable=true", "callers[0].organizations[0]=acme",
-			"callers[0].it-contact-emails=allowed", "callers[0].it-contact-emails[0]=@example.com" })
+			"callers[0].it-contact-emails=allowed", "callers[0].it-contact-emails[0]=@example.com",
+			"callers[0].weight=0", "callers[0].weight=1001", "callers[0].max-links=0" })
 	void rejectsValuesThatBreakTheSchema(String set) {
 		String[] pair = set.split("=", 2);
 		assertThatException().isThrownBy(

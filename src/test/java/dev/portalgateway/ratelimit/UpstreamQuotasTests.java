@@ -1,13 +1,14 @@
 package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
-import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -24,13 +25,34 @@ class UpstreamQuotasTests {
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
 	private final UpstreamQuotas quotas = new UpstreamQuotas(
-			new RateLimitProperties(new RateLimitProperties.Quota(3, Duration.ofSeconds(60), null), null), "ab12cd34",
-			this.ticker, this.meters);
+			new RateLimitProperties(new RateLimitProperties.Quota(3, Duration.ofSeconds(60), null),
+					new RateLimitProperties.Quota(3, Duration.ofSeconds(60), null)),
+			"ab12cd34", this.ticker, this.meters);
 
 	@Test
-	void namesLimitersByOperationAndKeyFingerprint() {
-		assertThat(this.quotas.limiter(Operation.PORTAL_LINKS).getName()).isEqualTo("portal_links-ab12cd34");
+	void namesTheIconLimiterByOperationAndKeyFingerprint() {
 		assertThat(this.quotas.limiter(Operation.PROVIDER_ICONS).getName()).isEqualTo("provider_icons-ab12cd34");
+	}
+
+	/**
+	 * One link through the guard, as the gateway's own caller: whether it was let
+	 * through.
+	 */
+	private boolean link() {
+		return link(this.quotas);
+	}
+
+	private static boolean link(UpstreamQuotas quotas) {
+		AtomicBoolean granted = new AtomicBoolean();
+		StepVerifier
+			.create(Mono.just("called")
+				.transform(quotas.guard(Operation.PORTAL_LINKS))
+				.map((called) -> true)
+				.onErrorResume(GatewayProblem.class, (refused) -> Mono.just(false)))
+			.consumeNextWith(granted::set)
+			.expectComplete()
+			.verify(Duration.ofSeconds(5));
+		return granted.get();
 	}
 
 	@Test
@@ -43,23 +65,28 @@ class UpstreamQuotasTests {
 	}
 
 	@Test
-	void grantsTheLimitPerWindowThenRefills() {
-		RateLimiter limiter = this.quotas.limiter(Operation.PORTAL_LINKS);
-		assertThat(limiter.acquirePermission()).isTrue();
-		assertThat(limiter.acquirePermission()).isTrue();
+	void grantsTheLimitInAnyPeriodThenEachPermitAsItLeavesTheWindow() {
+		assertThat(link()).isTrue();
+		assertThat(link()).isTrue();
 		this.ticker.advance(Duration.ofSeconds(20));
-		assertThat(limiter.acquirePermission()).isTrue();
-		assertThat(limiter.acquirePermission()).isFalse();
+		assertThat(link()).isTrue();
+		assertThat(link()).isFalse();
 		assertThat(
 				this.meters.get("gateway.ratelimit.available.permits").tag("operation", "portal_links").gauge().value())
 			.isZero();
+		// A sliding window: the first two leave 60 s after they came, the third 20 s
+		// later.
 		this.ticker.advance(Duration.ofSeconds(40));
-		assertThat(limiter.acquirePermission()).isTrue();
+		assertThat(link()).isTrue();
+		assertThat(link()).isTrue();
+		assertThat(link()).isFalse();
+		this.ticker.advance(Duration.ofSeconds(20));
+		assertThat(link()).isTrue();
 	}
 
 	@Test
 	void describesTheQuotaInRateLimitHeaders() {
-		this.quotas.limiter(Operation.PORTAL_LINKS).acquirePermission();
+		assertThat(link()).isTrue();
 		this.ticker.advance(Duration.ofMillis(14_500));
 		HttpHeaders headers = new HttpHeaders();
 		this.quotas.snapshot(Operation.PORTAL_LINKS).addTo(headers);
@@ -69,13 +96,16 @@ class UpstreamQuotasTests {
 	}
 
 	@Test
-	void rejectsWith429UntilTheWindowEnds() {
-		RateLimiter limiter = this.quotas.limiter(Operation.PORTAL_LINKS);
+	void rejectsWith429UntilAPermitLeavesTheWindow() {
 		for (int i = 0; i < 3; i++) {
-			limiter.acquirePermission();
+			assertThat(link()).isTrue();
 		}
 		this.ticker.advance(Duration.ofSeconds(50));
-		GatewayProblem problem = this.quotas.rejected(Operation.PORTAL_LINKS);
+		AtomicReference<Throwable> refusal = new AtomicReference<>();
+		StepVerifier.create(Mono.just("called").transform(this.quotas.guard(Operation.PORTAL_LINKS)))
+			.consumeErrorWith(refusal::set)
+			.verify(Duration.ofSeconds(5));
+		GatewayProblem problem = (GatewayProblem) refusal.get();
 		assertThat(problem.code()).isEqualTo(ProblemCode.RATE_LIMITED);
 		assertThat(problem.getHeaders().getFirst("Retry-After")).isEqualTo("10");
 		assertThat(problem.getHeaders().getFirst("RateLimit-Remaining")).isEqualTo("0");
@@ -86,14 +116,23 @@ class UpstreamQuotasTests {
 	}
 
 	@Test
-	void defaultFixedWindowsAllowTwiceTheLimitAcrossABoundary() {
-		assertThat(maxCallsInAnySixtySeconds(new RateLimitProperties.Quota(100, Duration.ofSeconds(60), null)))
+	void theLinkBudgetNeverExceedsTheLimitInAnySixtySeconds() {
+		assertThat(maxCallsInAnySixtySeconds(Operation.PORTAL_LINKS,
+				new RateLimitProperties.Quota(100, Duration.ofSeconds(60), null)))
+			.isEqualTo(100);
+	}
+
+	@Test
+	void theIconListsFixedWindowsAllowTwiceTheLimitAcrossABoundary() {
+		assertThat(maxCallsInAnySixtySeconds(Operation.PROVIDER_ICONS,
+				new RateLimitProperties.Quota(100, Duration.ofSeconds(60), null)))
 			.isEqualTo(200);
 	}
 
 	@Test
 	void theReadmesSmallWindowsNeverExceedTheLimitInAnySixtySeconds() {
-		assertThat(maxCallsInAnySixtySeconds(new RateLimitProperties.Quota(1, Duration.ofMillis(607), null)))
+		assertThat(maxCallsInAnySixtySeconds(Operation.PROVIDER_ICONS,
+				new RateLimitProperties.Quota(1, Duration.ofMillis(607), null)))
 			.isBetween(98, 100);
 	}
 
@@ -101,16 +140,17 @@ class UpstreamQuotasTests {
 	 * Callers, quiet for the limiter's first 59 s, then ask for a permit every
 	 * millisecond for five minutes; the busiest 60 s are counted.
 	 */
-	private static int maxCallsInAnySixtySeconds(RateLimitProperties.Quota quota) {
+	private static int maxCallsInAnySixtySeconds(Operation operation, RateLimitProperties.Quota quota) {
 		ManualTicker ticker = new ManualTicker();
-		UpstreamQuotas quotas = new UpstreamQuotas(new RateLimitProperties(quota, null), "x", ticker,
+		UpstreamQuotas quotas = new UpstreamQuotas(new RateLimitProperties(quota, quota), "x", ticker,
 				new SimpleMeterRegistry());
 		ticker.advance(Duration.ofSeconds(59));
-		RateLimiter limiter = quotas.limiter(Operation.PORTAL_LINKS);
+		BooleanSupplier permit = (operation == Operation.PORTAL_LINKS) ? () -> link(quotas)
+				: quotas.limiter(operation)::acquirePermission;
 		java.util.ArrayDeque<Long> granted = new java.util.ArrayDeque<>();
 		int busiest = 0;
 		for (long ms = 0; ms < 300_000; ms++) {
-			if (limiter.acquirePermission()) {
+			if (permit.getAsBoolean()) {
 				granted.addLast(ms);
 			}
 			while (!granted.isEmpty() && granted.peekFirst() <= ms - 60_000) {
@@ -129,8 +169,7 @@ class UpstreamQuotasTests {
 					new RateLimitProperties(
 							new RateLimitProperties.Quota(1, Duration.ofSeconds(1), Duration.ofSeconds(2)), null),
 					"x", ManualTicker.virtualTime(), new SimpleMeterRegistry());
-			Mono<String> call = Mono.just("called")
-				.transformDeferred(RateLimiterOperator.of(patient.limiter(Operation.PORTAL_LINKS)));
+			Mono<String> call = Mono.just("called").transformDeferred(patient.guard(Operation.PORTAL_LINKS));
 			return call.concatWith(call).concatWith(call);
 		})
 			.expectNext("called")

@@ -300,7 +300,7 @@ class RedisChainSimulationTests {
 				.quotas()
 				.observed(Operation.PORTAL_LINKS,
 						deadline.equals(RETRY.deadline()) ? client.generateLink(command, "req")
-								: client.generateLink(command, "req", "caller", null, deadline),
+								: client.generateLink(command, "req", UpstreamQuotas.GATEWAY, null, deadline),
 						(link, quota) -> Mono.just(link));
 			Disposable subscription = Mono.delay(arrival).doOnNext((tick) -> {
 				outcome.startedAt = this.ticker.read();

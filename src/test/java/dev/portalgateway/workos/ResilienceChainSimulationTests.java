@@ -339,8 +339,8 @@ class ResilienceChainSimulationTests {
 			GenerateLinkCommand command = new GenerateLinkCommand("org_" + this.seeded.between(1, 3), Intent.SSO, null,
 					null, null, null);
 			Mono<GeneratedLink> call = deadline.equals(RETRY.deadline())
-					? this.client.generateLink(command, "req-" + this.outcomes.size())
-					: this.client.generateLink(command, "req-" + this.outcomes.size(), "caller", null, deadline);
+					? this.client.generateLink(command, "req-" + this.outcomes.size()) : this.client
+						.generateLink(command, "req-" + this.outcomes.size(), UpstreamQuotas.GATEWAY, null, deadline);
 			Disposable subscription = Mono.delay(arrival)
 				.doOnNext((tick) -> outcome.started = true)
 				.then(call)

@@ -1,0 +1,115 @@
+package dev.portalgateway.ratelimit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.portalgateway.Seeded;
+import dev.portalgateway.TestRedis;
+import dev.portalgateway.system.Uuids;
+import dev.portalgateway.ratelimit.FairShare.Claimant;
+import dev.portalgateway.ratelimit.FairShare.Verdict;
+import io.lettuce.core.RedisURI;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code fair-share.lua} against a real Redis server: the same decisions as the in-memory
+ * {@link FairShare}, ask for ask. Redis keeps its own time, so the window here is a
+ * minute: nothing leaves it while a scenario runs, and both sides see the same window.
+ */
+class FairShareScriptTests {
+
+	private static final Duration MINUTE = Duration.ofSeconds(60);
+
+	static TestRedis redis;
+
+	@BeforeAll
+	static void startRedis() {
+		redis = TestRedis.start();
+	}
+
+	@AfterAll
+	static void stopRedis() {
+		redis.stop();
+	}
+
+	private final List<SharedQuotaStore> stores = new ArrayList<>();
+
+	@AfterEach
+	void closeStores() {
+		this.stores.forEach(SharedQuotaStore::stopHeartbeats);
+	}
+
+	private SharedQuotaStore store(String fingerprint) {
+		SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), Duration.ofSeconds(2), fingerprint,
+				1, Duration.ofSeconds(1), new SimpleMeterRegistry());
+		this.stores.add(store);
+		return store;
+	}
+
+	@Test
+	void decidesAsTheInMemoryFairShareDoes() {
+		Seeded.check("fair-share-script", 60, (seeded) -> {
+			SharedQuotaStore store = store(Long.toHexString(seeded.seed()).substring(0, 8));
+			int limit = seeded.between(1, 30);
+			FairShare memory = new FairShare(limit, MINUTE);
+			List<Claimant> callers = new ArrayList<>();
+			for (int i = 0, count = seeded.between(1, 5); i < count; i++) {
+				callers.add(new Claimant("c" + i, seeded.oneOf(1, 1, 2, 3, 10),
+						seeded.chance(0.3) ? seeded.between(1, 8) : 0));
+			}
+			for (int ask = 0; ask < 50; ask++) {
+				Claimant caller = seeded.oneOf(callers);
+				FairShare.Decision expected = memory.acquire(caller, 0);
+				SharedQuotaStore.FairDecision actual = await(
+						store.acquireFair(limit, MINUTE, Uuids.random(), Duration.ofSeconds(1), caller));
+				assertThat(actual.verdict()).as("ask %d by %s", ask, caller).isEqualTo(expected.verdict());
+				assertThat(actual.used()).as("ask %d: its permits", ask).isEqualTo(expected.used());
+				assertThat(actual.share()).isEqualTo((int) Math.floor(expected.share()));
+			}
+		});
+	}
+
+	@Test
+	void aPermitAskedForAgainIsNotTakenTwice() {
+		SharedQuotaStore store = store("again001");
+		Claimant caller = new Claimant("team", 1, 0);
+		SharedQuotaStore.FairDecision first = await(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
+		SharedQuotaStore.FairDecision again = await(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
+		assertThat(first.verdict()).isEqualTo(Verdict.GRANTED);
+		assertThat(again.verdict()).isEqualTo(Verdict.GRANTED);
+		assertThat(again.decision().admittedAt()).isEqualTo(first.decision().admittedAt());
+		assertThat(await(store.acquireFair(2, MINUTE, "permit-2", MINUTE, caller)).verdict())
+			.isEqualTo(Verdict.GRANTED);
+		assertThat(await(store.acquireFair(2, MINUTE, "permit-3", MINUTE, caller)).verdict())
+			.isEqualTo(Verdict.BUDGET_IN_USE);
+	}
+
+	@Test
+	void permitsTakenBeforeFairShareCountForTheBudget() {
+		// A replica of the previous version writes bare permit ids into the same log.
+		SharedQuotaStore store = store("upgrade1");
+		await(store.acquire(Operation.PORTAL_LINKS, 3, MINUTE));
+		await(store.acquire(Operation.PORTAL_LINKS, 3, MINUTE));
+		Claimant caller = new Claimant("team", 1, 0);
+		assertThat(await(store.acquireFair(3, MINUTE, "new-1", MINUTE, caller)).verdict()).isEqualTo(Verdict.GRANTED);
+		assertThat(await(store.acquireFair(3, MINUTE, "new-2", MINUTE, caller)).verdict())
+			.isEqualTo(Verdict.BUDGET_IN_USE);
+	}
+
+	private static <T> T await(Mono<T> answer) {
+		AtomicReference<T> value = new AtomicReference<>();
+		StepVerifier.create(answer).consumeNextWith(value::set).expectComplete().verify(Duration.ofSeconds(10));
+		return value.get();
+	}
+
+}
