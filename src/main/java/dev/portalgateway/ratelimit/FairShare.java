@@ -159,17 +159,26 @@ public final class FairShare {
 	/** The state now, for the {@code quotas} endpoint. */
 	public synchronized View view(long now) {
 		expire(now);
-		long weights = totalWeight();
-		Map<String, CallerView> callers = new HashMap<>();
+		Map<String, Claim> callers = new HashMap<>();
+		Map<String, Integer> used = new HashMap<>();
 		for (Map.Entry<String, Activity> entry : this.active.entrySet()) {
 			Activity activity = entry.getValue();
-			callers.put(entry.getKey(), new CallerView(activity.weight, (double) this.limit * activity.weight / weights,
-					activity.used, now - activity.lastAsked < this.period));
+			callers.put(entry.getKey(), new Claim(activity.weight, activity.maxLinks, activity.lastAsked));
+			used.put(entry.getKey(), activity.used);
 		}
 		Grant oldest = this.grants.peekFirst();
 		Duration untilOldestLeaves = Duration.ofNanos((oldest != null) ? oldest.at() + this.period - now : 0);
-		return new View(this.limit, Duration.ofNanos(this.period), this.grants.size(), untilOldestLeaves,
-				Map.copyOf(callers));
+		return View.of(this.limit, Duration.ofNanos(this.period), this.grants.size(), untilOldestLeaves, used, callers);
+	}
+
+	/**
+	 * What a caller last claimed, and when it last asked.
+	 *
+	 * @param weight its weight
+	 * @param maxLinks its cap, 0 for none
+	 * @param lastAsked when it last asked (ticker time, or Redis ms)
+	 */
+	public record Claim(int weight, int maxLinks, long lastAsked) {
 	}
 
 	/**
@@ -231,21 +240,42 @@ public final class FairShare {
 	 * @param period the window
 	 * @param used permits held in the window
 	 * @param untilOldestLeaves when the oldest permit leaves the window (zero if none)
-	 * @param callers the callers that asked in the window or still hold permits
+	 * @param callers the callers that asked in the window, by name
 	 */
 	public record View(int limit, Duration period, int used, Duration untilOldestLeaves,
 			Map<String, CallerView> callers) {
+
+		/**
+		 * The view of a budget from its parts (the in-memory state, or what Redis holds).
+		 * @param usedByCaller permits held in the window, by caller
+		 * @param active the callers that asked in the window, with their claims
+		 */
+		public static View of(int limit, Duration period, int used, Duration untilOldestLeaves,
+				Map<String, Integer> usedByCaller, Map<String, Claim> active) {
+			long weights = 0;
+			for (Claim claim : active.values()) {
+				weights += claim.weight();
+			}
+			Map<String, CallerView> callers = new HashMap<>();
+			for (Map.Entry<String, Claim> entry : active.entrySet()) {
+				Claim claim = entry.getValue();
+				callers.put(entry.getKey(), new CallerView(claim.weight(), claim.maxLinks(),
+						(double) limit * claim.weight() / weights, usedByCaller.getOrDefault(entry.getKey(), 0)));
+			}
+			return new View(limit, period, used, untilOldestLeaves, Map.copyOf(callers));
+		}
+
 	}
 
 	/**
-	 * One caller's part of the budget now.
+	 * One active caller's part of the budget now.
 	 *
 	 * @param weight its weight
-	 * @param share its fair share among the active callers
+	 * @param maxLinks its cap, 0 for none
+	 * @param share its fair share among the active callers (permits in the window)
 	 * @param used permits it holds in the window
-	 * @param active whether it asked in the last period
 	 */
-	public record CallerView(int weight, double share, int used, boolean active) {
+	public record CallerView(int weight, int maxLinks, double share, int used) {
 	}
 
 	private record Grant(long at, String caller) {

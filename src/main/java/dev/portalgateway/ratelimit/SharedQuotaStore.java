@@ -8,7 +8,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +73,8 @@ public class SharedQuotaStore {
 
 	private static final String FAIR = script("fair-share.lua");
 
+	private static final String FAIR_VIEW = script("fair-share-view.lua");
+
 	private final RedisClient client;
 
 	private final RedisURI uri;
@@ -80,6 +84,8 @@ public class SharedQuotaStore {
 	private final String cooldownSha;
 
 	private final String fairSha;
+
+	private final String fairViewSha;
 
 	private final String prefix;
 
@@ -130,6 +136,7 @@ public class SharedQuotaStore {
 		this.windowSha = sha1(WINDOW);
 		this.cooldownSha = sha1(COOLDOWN);
 		this.fairSha = sha1(FAIR);
+		this.fairViewSha = sha1(FAIR_VIEW);
 		// A dedicated Lettuce connection: commands fail at once while Redis is away (the
 		// gateway then enforces its local share), and Lettuce reconnects within a second.
 		this.resources = DefaultClientResources.builder()
@@ -178,6 +185,7 @@ public class SharedQuotaStore {
 			connected.async().scriptLoad(WINDOW).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
 			connected.async().scriptLoad(COOLDOWN).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
 			connected.async().scriptLoad(FAIR).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			connected.async().scriptLoad(FAIR_VIEW).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			// The first call loads them by text instead (EVAL after NOSCRIPT).
@@ -264,10 +272,8 @@ public class SharedQuotaStore {
 	 */
 	Mono<FairDecision> acquireFair(int limit, Duration window, String permitId, Duration patience,
 			FairShare.Claimant claimant) {
-		String key = this.prefix + "quota:" + Operation.PORTAL_LINKS.tag();
 		return this
-			.<List<Long>>eval(FAIR, this.fairSha, ScriptOutputType.MULTI,
-					new String[] { key, key + ":asked", key + ":claims" }, Integer.toString(limit),
+			.<List<Long>>eval(FAIR, this.fairSha, ScriptOutputType.MULTI, fairKeys(), Integer.toString(limit),
 					Long.toString(window.toMillis()), permitId, claimant.name(), Integer.toString(claimant.weight()),
 					Integer.toString(claimant.maxLinks()))
 			.next()
@@ -278,6 +284,51 @@ public class SharedQuotaStore {
 					VERDICTS[answer.get(4).intValue()], answer.get(5).intValue(), answer.get(6).intValue()))
 			.doOnNext((decision) -> healthy())
 			.doOnError(this::failed);
+	}
+
+	private String[] fairKeys() {
+		String key = this.prefix + "quota:" + Operation.PORTAL_LINKS.tag();
+		return new String[] { key, key + ":asked", key + ":claims" };
+	}
+
+	/**
+	 * The fair share of the link budget as Redis holds it now, for the {@code quotas}
+	 * endpoint.
+	 */
+	Mono<FairShare.View> fairView(int limit, Duration window) {
+		return this
+			.<List<Object>>eval(FAIR_VIEW, this.fairViewSha, ScriptOutputType.MULTI, fairKeys(),
+					Long.toString(window.toMillis()))
+			.next()
+			.timeout(this.timeout)
+			.map((answer) -> fairView(limit, window, answer));
+	}
+
+	@SuppressWarnings("unchecked")
+	private static FairShare.View fairView(int limit, Duration window, List<Object> answer) {
+		long now = (Long) answer.get(0);
+		List<Object> log = (List<Object>) answer.get(1);
+		List<Object> asked = (List<Object>) answer.get(2);
+		List<Object> claims = (List<Object>) answer.get(3);
+		Map<String, Integer> used = new HashMap<>();
+		for (int i = 0; i < log.size(); i += 2) {
+			String member = String.valueOf(log.get(i));
+			used.merge(member.substring(member.indexOf('|') + 1), 1, Integer::sum);
+		}
+		Map<String, String> claimed = new HashMap<>();
+		for (int i = 0; i + 1 < claims.size(); i += 2) {
+			claimed.put(String.valueOf(claims.get(i)), String.valueOf(claims.get(i + 1)));
+		}
+		Map<String, FairShare.Claim> active = new HashMap<>();
+		for (int i = 0; i < asked.size(); i += 2) {
+			String caller = String.valueOf(asked.get(i));
+			String[] claim = claimed.getOrDefault(caller, "1:0").split(":");
+			active.put(caller, new FairShare.Claim(Integer.parseInt(claim[0]), Integer.parseInt(claim[1]),
+					(long) Double.parseDouble(String.valueOf(asked.get(i + 1)))));
+		}
+		long oldest = log.isEmpty() ? now : (long) Double.parseDouble(String.valueOf(log.get(1)));
+		return FairShare.View.of(limit, window, log.size() / 2,
+				Duration.ofMillis(log.isEmpty() ? 0 : oldest + window.toMillis() - now), used, active);
 	}
 
 	/** The script's verdict codes, in order. */

@@ -182,12 +182,15 @@ public class UpstreamQuotas {
 	 */
 	private <T> Function<Mono<T>, Mono<T>> fair(FairShare budget, FairShare.Claimant claimant, long deadline) {
 		Duration maxWait = this.entries.get(Operation.PORTAL_LINKS).quota().maxWait();
-		long waitUntil = Math.min(this.ticker.read() + maxWait.toNanos(), deadline);
-		return (call) -> Mono.deferContextual((context) -> permit(budget, claimant, waitUntil).flatMap((decision) -> {
-			context.getOrEmpty(SEEN)
-				.ifPresent((seen) -> ((Seen) seen).set(new Permit(Snapshot.of(budget, decision), NOT_FROM_REDIS)));
-			return call;
-		}));
+		return (call) -> Mono.deferContextual((context) -> {
+			// From when this attempt asks: each attempt (retry) may wait up to max-wait.
+			long waitUntil = Math.min(this.ticker.read() + maxWait.toNanos(), deadline);
+			return permit(budget, claimant, waitUntil).flatMap((decision) -> {
+				context.getOrEmpty(SEEN)
+					.ifPresent((seen) -> ((Seen) seen).set(new Permit(Snapshot.of(budget, decision), NOT_FROM_REDIS)));
+				return call;
+			});
+		});
 	}
 
 	private Mono<FairShare.Decision> permit(FairShare budget, FairShare.Claimant claimant, long waitUntil) {
@@ -248,6 +251,33 @@ public class UpstreamQuotas {
 	}
 
 	private record SharedLinks(Share share, FairShare budget) {
+	}
+
+	/**
+	 * The link budget and each active caller's part of it now: from Redis with the Redis
+	 * store (global), else this replica's (its local share while Redis is away).
+	 */
+	public Mono<FairShare.View> linkView() {
+		SharedQuotaStore store = this.shared;
+		RateLimitProperties.Quota quota = this.entries.get(Operation.PORTAL_LINKS).quota();
+		if (store == null) {
+			return Mono.fromSupplier(() -> this.links.view(this.ticker.read()));
+		}
+		if (store.isDegraded()) {
+			return Mono.fromSupplier(() -> linkShare(store).view(this.ticker.read()));
+		}
+		return store.fairView(quota.limit(), quota.period());
+	}
+
+	/** Where quotas are counted now: {@code local}, {@code redis} or {@code degraded}. */
+	public String store() {
+		SharedQuotaStore store = this.shared;
+		return (store == null) ? "local" : store.isDegraded() ? "degraded" : "redis";
+	}
+
+	/** The icon list's quota now: its limit and period, and permits taken this window. */
+	public Snapshot iconQuota() {
+		return snapshot(Operation.PROVIDER_ICONS);
 	}
 
 	/** Permits left now, for the gauge. */
@@ -379,7 +409,7 @@ public class UpstreamQuotas {
 	}
 
 	/** The local quota's state now, for {@code RateLimit-*} headers. */
-	Snapshot snapshot(Operation operation) {
+	public Snapshot snapshot(Operation operation) {
 		if (operation == Operation.PORTAL_LINKS) {
 			FairShare.View view = this.links.view(this.ticker.read());
 			int remaining = Math.max(0, view.limit() - view.used());

@@ -16,9 +16,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpHeaders;
@@ -71,6 +74,9 @@ class FairShareIntegrationTests {
 
 	@LocalServerPort
 	int port;
+
+	@LocalManagementPort
+	int managementPort;
 
 	@Autowired
 	ManualTicker ticker;
@@ -166,6 +172,35 @@ class FairShareIntegrationTests {
 			this.ticker.advance(Duration.ofMillis(500));
 		}
 		assertThat((double) heavy / (heavy + light)).isBetween(0.65, 0.85);
+	}
+
+	@Test
+	void theQuotasEndpointShowsEachTeamsWeightCapShareAndUse() {
+		for (int i = 0; i < 3; i++) {
+			assertThat(await(send("heavy", "/v1/portal-links")).status()).isEqualTo(201);
+		}
+		assertThat(await(send("light", "/v1/portal-links")).status()).isEqualTo(201);
+		assertThat(await(send("capped", "/v1/portal-links")).status()).isEqualTo(201);
+		String body = await(WebClient.create("http://127.0.0.1:" + this.managementPort)
+			.get()
+			.uri("/actuator/quotas")
+			.retrieve()
+			.bodyToMono(String.class));
+		JsonNode quotas = JsonMapper.builder().build().readTree(body);
+		assertThat(quotas.get("store").stringValue()).isEqualTo("local");
+		JsonNode links = quotas.get("operations").get("portal_links");
+		assertThat(links.get("limit").intValue()).isEqualTo(20);
+		assertThat(links.get("used").intValue()).isEqualTo(5);
+		JsonNode heavy = quotas.get("callers").get("heavy");
+		assertThat(heavy.get("weight").intValue()).isEqualTo(3);
+		assertThat(heavy.get("active").booleanValue()).isTrue();
+		// Active weights 3 + 1 + 1: 20 × 3 / 5.
+		assertThat(heavy.get("share").doubleValue()).isEqualTo(12.0);
+		assertThat(heavy.get("used").intValue()).isEqualTo(3);
+		assertThat(quotas.get("callers").get("capped").get("maxLinks").intValue()).isEqualTo(3);
+		assertThat(quotas.get("callers").get("team-a").get("active").booleanValue()).isFalse();
+		assertThat(quotas.get("callers").get("team-a").get("share").doubleValue()).isZero();
+		assertThat(body).doesNotContain("token");
 	}
 
 	private double refusals(String caller) {

@@ -6,15 +6,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.portalgateway.Seeded;
-import dev.portalgateway.TestRedis;
 import dev.portalgateway.system.Uuids;
 import dev.portalgateway.ratelimit.FairShare.Claimant;
 import dev.portalgateway.ratelimit.FairShare.Verdict;
-import io.lettuce.core.RedisURI;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -26,35 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link FairShare}, ask for ask. Redis keeps its own time, so the window here is a
  * minute: nothing leaves it while a scenario runs, and both sides see the same window.
  */
-class FairShareScriptTests {
+class FairShareScriptTests extends RedisStores {
 
 	private static final Duration MINUTE = Duration.ofSeconds(60);
-
-	static TestRedis redis;
-
-	@BeforeAll
-	static void startRedis() {
-		redis = TestRedis.start();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.stop();
-	}
-
-	private final List<SharedQuotaStore> stores = new ArrayList<>();
-
-	@AfterEach
-	void closeStores() {
-		this.stores.forEach(SharedQuotaStore::stopHeartbeats);
-	}
-
-	private SharedQuotaStore store(String fingerprint) {
-		SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), Duration.ofSeconds(2), fingerprint,
-				1, Duration.ofSeconds(1), new SimpleMeterRegistry());
-		this.stores.add(store);
-		return store;
-	}
 
 	@Test
 	void decidesAsTheInMemoryFairShareDoes() {

@@ -9,8 +9,6 @@ import java.util.stream.Collectors;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import dev.portalgateway.OwnNettyResources;
-import dev.portalgateway.PortalGatewayApplication;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestRedis;
 import dev.portalgateway.WorkOsFixtures;
@@ -24,8 +22,6 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
 
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -62,17 +58,15 @@ class SharedQuotaIntegrationTests {
 	void startReplicas() {
 		this.redis = TestRedis.start();
 		for (int i = 0; i < 3; i++) {
-			this.replicas.add(new SpringApplicationBuilder(PortalGatewayApplication.class, OwnNettyResources.class)
-				.web(WebApplicationType.REACTIVE)
-				.run("--server.port=0", "--management.server.port=0", "--gateway.workos.base-url=" + workOs.baseUrl(),
-						"--gateway.workos.api-key=" + TestCallers.API_KEY, "--gateway.callers[0].name=billing",
+			this.replicas
+				.add(RedisReplica.start(this.redis.url(), workOs.baseUrl(), "--gateway.callers[0].name=billing",
 						"--gateway.callers[0].token-sha256=" + TestCallers.sha256(TestCallers.BILLING_TOKEN),
-						"--gateway.callers[0].intents=sso", "--gateway.rate-limit.store=redis",
-						"--gateway.rate-limit.expected-replicas=3", "--gateway.rate-limit.portal-links.limit=" + LIMIT,
+						"--gateway.callers[0].intents=sso", "--gateway.rate-limit.expected-replicas=3",
+						"--gateway.rate-limit.portal-links.limit=" + LIMIT,
 						"--gateway.rate-limit.portal-links.period=" + WINDOW.toMillis() + "ms",
-						"--spring.data.redis.url=" + this.redis.url(),
 						// Shorter than WorkOS's Retry-After below, so callers are told,
-						// not held.
+						// not
+						// held.
 						"--gateway.retry.deadline=3s"));
 		}
 		this.client = WebClient.builder()

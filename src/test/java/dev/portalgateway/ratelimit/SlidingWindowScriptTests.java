@@ -1,7 +1,6 @@
 package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import dev.portalgateway.TestRedis;
@@ -9,8 +8,6 @@ import dev.portalgateway.system.GatewayProblem;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -24,37 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The Lua scripts against a real Redis server. Redis keeps its own time (TIME), which a
  * test cannot move, so the window slides in real time: windows here are a few hundred ms.
  */
-class SlidingWindowScriptTests {
+class SlidingWindowScriptTests extends RedisStores {
 
 	private static final Duration VERIFY = Duration.ofSeconds(10);
-
-	static TestRedis redis;
 
 	static RedisReactiveCommands<String, String> commands;
 
 	@BeforeAll
-	static void startRedis() {
-		redis = TestRedis.start();
+	static void connect() {
 		commands = redis.commands();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.stop();
-	}
-
-	private final List<SharedQuotaStore> stores = new ArrayList<>();
-
-	@AfterEach
-	void closeStores() {
-		this.stores.forEach(SharedQuotaStore::stopHeartbeats);
-	}
-
-	private SharedQuotaStore store(String fingerprint) {
-		SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), Duration.ofSeconds(2), fingerprint,
-				1, Duration.ofSeconds(1), new SimpleMeterRegistry());
-		this.stores.add(store);
-		return store;
 	}
 
 	@Test
@@ -141,10 +116,7 @@ class SlidingWindowScriptTests {
 
 	/** A store with the default redis-timeout (50 ms), as users run it. */
 	private SharedQuotaStore storeAtDefaults(String fingerprint) {
-		SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), Duration.ofSeconds(2), fingerprint,
-				1, new RateLimitProperties(null, null).redisTimeout(), new SimpleMeterRegistry());
-		this.stores.add(store);
-		return store;
+		return store(fingerprint, new RateLimitProperties(null, null).redisTimeout());
 	}
 
 	@Test

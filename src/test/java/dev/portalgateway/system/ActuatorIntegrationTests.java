@@ -35,7 +35,7 @@ class ActuatorIntegrationTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness",
-			"/actuator/info", "/actuator/prometheus", "/actuator/metrics" })
+			"/actuator/info", "/actuator/prometheus", "/actuator/metrics", "/actuator/quotas" })
 	void exposesOnlyTheOperatorEndpoints(String path) {
 		management().get().uri(path).exchange().expectStatus().isOk();
 	}
@@ -64,13 +64,14 @@ class ActuatorIntegrationTests {
 		}
 	}
 
-	@Test
-	void keepsActuatorOffTheCallersPort() {
+	@ParameterizedTest
+	@ValueSource(strings = { "/actuator/health", "/actuator/quotas" })
+	void keepsActuatorOffTheCallersPort(String path) {
 		WebTestClient.bindToServer()
 			.baseUrl("http://localhost:" + this.port)
 			.build()
 			.get()
-			.uri("/actuator/health")
+			.uri(path)
 			.exchange()
 			.expectStatus()
 			.isNotFound();
@@ -89,7 +90,8 @@ class ActuatorIntegrationTests {
 
 	@Test
 	void neverShowsTheKeyOrTokenHashesInMetricsOrInfo() {
-		for (String path : new String[] { "/actuator/prometheus", "/actuator/info", "/actuator/metrics" }) {
+		for (String path : new String[] { "/actuator/prometheus", "/actuator/info", "/actuator/metrics",
+				"/actuator/quotas" }) {
 			String body = management().get()
 				.uri(path)
 				.exchange()

@@ -17,6 +17,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.Seeded;
+import dev.portalgateway.ratelimit.FairShare;
 import dev.portalgateway.ratelimit.KeyCooldown;
 import dev.portalgateway.ratelimit.RateLimitProperties;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
@@ -42,13 +43,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with the local quota store, on Reactor's virtual time: the real {@link WorkOsClient}
  * with its real {@code WebClient}, in front of a {@link ScriptedWorkOs}, at the default
  * retry, timeout and cool-down settings, with quotas of 1-3 as well as normal ones.
- * Callers arrive at random times with random deadlines, and some hang up at random
- * points. After each scenario five invariants are checked:
+ * Callers of up to four teams (random weights and caps, sharing the link budget fairly)
+ * arrive at random times with random deadlines, and some hang up at random points. After
+ * each scenario six invariants are checked:
  * <ol>
  * <li>liveness: once WorkOS answers 201 and a permit is free, the next request gets its
  * link within one cool-down plus one call;</li>
- * <li>safety: no stretch of {@code period} sees more WorkOS calls than 2 × limit (fixed
- * windows);</li>
+ * <li>safety: no stretch of {@code period} sees more WorkOS calls than the limit, nor
+ * more of one team's calls than its cap (the fair share's rules themselves are checked
+ * decision by decision in {@code FairShareTests});</li>
  * <li>at most one probe per cool-down: no call during a cool-down, one call at a time
  * after it until WorkOS answers, and no probe lease left once every caller is done;</li>
  * <li>each caller gets exactly one answer (or none, after hanging up), within its
@@ -275,6 +278,11 @@ class ResilienceChainSimulationTests {
 
 		private final List<Outcome> outcomes = new ArrayList<>();
 
+		/** The teams callers come from, and which team each request id was. */
+		private final List<FairShare.Claimant> teams = new ArrayList<>();
+
+		private final Map<String, FairShare.Claimant> teamOfRequest = new HashMap<>();
+
 		Scenario(Seeded seeded, VirtualTimeScheduler time) {
 			this(seeded, time, seeded.oneOf(1, 2, 3, 5, 10, 100), Duration.ofSeconds(seeded.oneOf(1, 8, 60)), null);
 		}
@@ -303,6 +311,10 @@ class ResilienceChainSimulationTests {
 		}
 
 		void run() {
+			for (int team = 0, count = this.seeded.between(1, 4); team < count; team++) {
+				this.teams.add(new FairShare.Claimant("team-" + team, this.seeded.oneOf(1, 1, 2, 3),
+						this.seeded.chance(0.3) ? this.seeded.between(1, Math.max(1, this.limit)) : 0));
+			}
 			int callers = this.seeded.between(1, 30);
 			for (int i = 0; i < callers; i++) {
 				Duration arrival = Duration.ofMillis(this.seeded.between(0, 60_000));
@@ -338,9 +350,10 @@ class ResilienceChainSimulationTests {
 			this.outcomes.add(outcome);
 			GenerateLinkCommand command = new GenerateLinkCommand("org_" + this.seeded.between(1, 3), Intent.SSO, null,
 					null, null, null);
-			Mono<GeneratedLink> call = deadline.equals(RETRY.deadline())
-					? this.client.generateLink(command, "req-" + this.outcomes.size()) : this.client
-						.generateLink(command, "req-" + this.outcomes.size(), UpstreamQuotas.GATEWAY, null, deadline);
+			String requestId = "req-" + this.outcomes.size();
+			FairShare.Claimant team = this.teams.isEmpty() ? UpstreamQuotas.GATEWAY : this.seeded.oneOf(this.teams);
+			this.teamOfRequest.put(requestId, team);
+			Mono<GeneratedLink> call = this.client.generateLink(command, requestId, team, null, deadline);
 			Disposable subscription = Mono.delay(arrival)
 				.doOnNext((tick) -> outcome.started = true)
 				.then(call)
@@ -408,7 +421,14 @@ class ResilienceChainSimulationTests {
 			List<ScriptedWorkOs.Event> events = this.workOs.events();
 			ScriptedWorkOs.checkCooldowns(events, RETRY.maxCooldown(), EPOCH);
 			assertThat(this.cooldown.probing()).as("no probe lease left once every caller is done").isFalse();
-			ScriptedWorkOs.checkWindows(events, this.period, 2 * this.limit);
+			ScriptedWorkOs.checkWindows(events, this.period, this.limit);
+			for (FairShare.Claimant team : this.teams) {
+				if (team.maxLinks() > 0) {
+					ScriptedWorkOs.checkWindows(events.stream()
+						.filter((event) -> this.teamOfRequest.get(event.requestId()) == team)
+						.toList(), this.period, team.maxLinks());
+				}
+			}
 		}
 
 		/**

@@ -57,8 +57,8 @@ final class ScriptedWorkOs implements ExchangeFunction {
 	}
 
 	/** One thing that happened at WorkOS, at virtual time {@code nanos}. */
-	record Event(long nanos, int replica, int call, Kind kind, int status, @Nullable String retryAfter,
-			long admittedAt) {
+	record Event(long nanos, int replica, int call, Kind kind, int status, @Nullable String retryAfter, long admittedAt,
+			@Nullable String requestId) {
 
 		enum Kind {
 
@@ -167,21 +167,21 @@ final class ScriptedWorkOs implements ExchangeFunction {
 
 	/** The exchange of one replica: the same WorkOS, its calls tagged. */
 	ExchangeFunction forReplica(int replica) {
-		return (request) -> exchange(replica);
+		return (request) -> exchange(replica, request.headers().getFirst("X-Request-Id"));
 	}
 
-	private Mono<ClientResponse> exchange(int replica) {
+	private Mono<ClientResponse> exchange(int replica, @Nullable String requestId) {
 		return Mono.deferContextual((context) -> {
 			int call = nextCall();
 			// With the Redis store: when Redis admitted this call's permit.
 			long admittedAt = UpstreamQuotas.admittedAt(context).orElse(-1);
-			record(replica, call, Event.Kind.START, 0, null, admittedAt);
+			record(replica, call, Event.Kind.START, 0, null, admittedAt, requestId);
 			Answer answer = nextAnswer();
 			Mono<ClientResponse> answered = Mono.delay(answer.latency()).flatMap((tick) -> {
 				if (answer.reset()) {
 					return Mono.error(new IOException("Connection reset by peer"));
 				}
-				record(replica, call, Event.Kind.ANSWER, answer.status(), answer.retryAfter(), -1);
+				record(replica, call, Event.Kind.ANSWER, answer.status(), answer.retryAfter(), -1, requestId);
 				ClientResponse.Builder response = ClientResponse.create(HttpStatus.valueOf(answer.status()), STRATEGIES)
 					.header("Content-Type", MediaType.APPLICATION_JSON_VALUE)
 					.header("X-Request-ID", "upstream-" + call)
@@ -195,7 +195,7 @@ final class ScriptedWorkOs implements ExchangeFunction {
 				}
 				return Mono.just(response.build());
 			});
-			return answered.doFinally((signal) -> record(replica, call, Event.Kind.END, 0, null, -1));
+			return answered.doFinally((signal) -> record(replica, call, Event.Kind.END, 0, null, -1, requestId));
 		});
 	}
 
@@ -208,8 +208,9 @@ final class ScriptedWorkOs implements ExchangeFunction {
 	}
 
 	private synchronized void record(int replica, int call, Event.Kind kind, int status, @Nullable String retryAfter,
-			long admittedAt) {
-		this.events.add(new Event(this.nanos.getAsLong(), replica, call, kind, status, retryAfter, admittedAt));
+			long admittedAt, @Nullable String requestId) {
+		this.events
+			.add(new Event(this.nanos.getAsLong(), replica, call, kind, status, retryAfter, admittedAt, requestId));
 	}
 
 	/**

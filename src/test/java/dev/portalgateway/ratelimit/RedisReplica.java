@@ -1,0 +1,37 @@
+package dev.portalgateway.ratelimit;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.portalgateway.OwnNettyResources;
+import dev.portalgateway.PortalGatewayApplication;
+import dev.portalgateway.TestCallers;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * One gateway replica on free ports with the Redis store, for tests that run several
+ * against one Redis and one WorkOS.
+ */
+final class RedisReplica {
+
+	private RedisReplica() {
+	}
+
+	/**
+	 * Starts a replica on this Redis and WorkOS, with the test WorkOS key; {@code more}
+	 * adds or overrides settings ({@code --name=value}), callers among them.
+	 */
+	static ConfigurableApplicationContext start(String redisUrl, String workOsBaseUrl, String... more) {
+		List<String> args = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
+				"--gateway.workos.base-url=" + workOsBaseUrl, "--gateway.workos.api-key=" + TestCallers.API_KEY,
+				"--gateway.rate-limit.store=redis", "--spring.data.redis.url=" + redisUrl));
+		args.addAll(List.of(more));
+		return new SpringApplicationBuilder(PortalGatewayApplication.class, OwnNettyResources.class)
+			.web(WebApplicationType.REACTIVE)
+			.run(args.toArray(String[]::new));
+	}
+
+}
