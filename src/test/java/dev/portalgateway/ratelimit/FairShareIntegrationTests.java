@@ -12,6 +12,7 @@ import dev.portalgateway.WorkOsFixtures;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -21,6 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
@@ -43,6 +46,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 		// The scenario's budget, not a default: 20 per 10 s keeps each test short.
 		"gateway.rate-limit.portal-links.limit=20", "gateway.rate-limit.portal-links.period=10s" })
 @Import(ManualTicker.InContext.class)
+@ExtendWith(OutputCaptureExtension.class)
 class FairShareIntegrationTests {
 
 	private static final String BODY = "{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}";
@@ -140,7 +144,7 @@ class FairShareIntegrationTests {
 	}
 
 	@Test
-	void maxLinksCapsATeamEvenWhenTheBudgetIsFree() {
+	void maxLinksCapsATeamEvenWhenTheBudgetIsFree(CapturedOutput output) {
 		double before = refusals("capped");
 		List<Answer> answers = new ArrayList<>();
 		for (int i = 0; i < 5; i++) {
@@ -152,6 +156,8 @@ class FairShareIntegrationTests {
 		assertThat(answers.get(3).headers().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("7");
 		assertThat(answers.get(3).headers().getFirst("RateLimit-Limit")).isEqualTo("3");
 		assertThat(refusals("capped") - before).isEqualTo(2);
+		assertThat(output).contains("caller=capped organization=org_01H1234567890ABCDEFGHIJK intent=sso "
+				+ "outcome=caller_quota_exceeded status=429");
 		// On the WorkOS-format API it is WorkOS's own 429 code.
 		Answer workOsFormat = await(send("capped", "/portal/generate_link"));
 		assertThat(workOsFormat.status()).isEqualTo(429);

@@ -62,8 +62,13 @@ class FairShareRedisIntegrationTests {
 					"--gateway.callers[0].token-sha256=" + TestCallers.sha256("team-a-token-0000000000"),
 					"--gateway.callers[0].intents=sso", "--gateway.callers[1].name=team-b",
 					"--gateway.callers[1].token-sha256=" + TestCallers.sha256("team-b-token-0000000000"),
-					"--gateway.callers[1].intents=sso", "--gateway.rate-limit.expected-replicas=2",
-					"--gateway.rate-limit.portal-links.limit=" + LIMIT,
+					"--gateway.callers[1].intents=sso", "--gateway.callers[2].name=heavy",
+					"--gateway.callers[2].token-sha256=" + TestCallers.sha256("heavy-token-0000000000"),
+					"--gateway.callers[2].intents=sso", "--gateway.callers[2].weight=3",
+					"--gateway.callers[3].name=capped",
+					"--gateway.callers[3].token-sha256=" + TestCallers.sha256("capped-token-0000000000"),
+					"--gateway.callers[3].intents=sso", "--gateway.callers[3].max-links=3",
+					"--gateway.rate-limit.expected-replicas=2", "--gateway.rate-limit.portal-links.limit=" + LIMIT,
 					"--gateway.rate-limit.portal-links.period=" + WINDOW.toMillis() + "ms",
 					// This test is about fairness: a Redis answer later than
 					// redis-timeout is
@@ -129,6 +134,37 @@ class FairShareRedisIntegrationTests {
 		assertThat(busiest).isLessThanOrEqualTo(LIMIT);
 		assertThat(this.replicas)
 			.allSatisfy((replica) -> assertThat(replica.getBean(SharedQuotaStore.class).isDegraded()).isFalse());
+	}
+
+	@Test
+	void aloneATeamMayUseTheWholeBudgetAcrossReplicas() {
+		List<Integer> statuses = await(Flux.range(0, 30).flatMap((i) -> call("team-a", i % 2), 6).collectList());
+		assertThat(statuses.stream().filter((status) -> status == 201).count()).isBetween((long) LIMIT - 1,
+				(long) LIMIT);
+	}
+
+	@Test
+	void maxLinksCapsATeamAcrossReplicas() {
+		List<Integer> statuses = await(Flux.range(0, 6).concatMap((i) -> call("capped", i % 2)).collectList());
+		assertThat(statuses).containsExactly(201, 201, 201, 429, 429, 429);
+	}
+
+	@Test
+	void weightsThreeToOneSplitASaturatedBudgetAcrossReplicas() {
+		// Three windows, both teams always asking, on both replicas.
+		AtomicInteger heavy = new AtomicInteger();
+		AtomicInteger light = new AtomicInteger();
+		await(Flux.interval(Duration.ofMillis(100))
+			.take(3 * WINDOW.toMillis() / 100)
+			.concatMap((tick) -> Flux.range(0, 4)
+				.flatMap((i) -> call((i % 2 == 0) ? "heavy" : "team-b", (int) (tick % 2)).doOnNext((status) -> {
+					if (status == 201) {
+						((i % 2 == 0) ? heavy : light).incrementAndGet();
+					}
+				}))
+				.then())
+			.then(Mono.just(true)));
+		assertThat((double) heavy.get() / (heavy.get() + light.get())).isBetween(0.65, 0.85);
 	}
 
 	@Test

@@ -8,6 +8,7 @@ import java.util.function.BooleanSupplier;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
+import io.lettuce.core.RedisURI;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -180,6 +181,49 @@ class UpstreamQuotasTests {
 			.expectNext("called")
 			.expectComplete()
 			.verify(Duration.ofSeconds(5));
+	}
+
+	@Test
+	void whileRedisIsAwayEachReplicaSharesItsLocalShareFairly() {
+		// Redis not there at startup: the store starts degraded; 2 replicas expected, so
+		// this one has 10 of the 20 links per 10 s, shared fairly among the callers it
+		// sees.
+		SharedQuotaStore away = new SharedQuotaStore(RedisURI.create("redis://127.0.0.1:1"), Duration.ofMillis(200),
+				"away0001", 2, Duration.ofMillis(50), new SimpleMeterRegistry());
+		try {
+			assertThat(away.isDegraded()).isTrue();
+			UpstreamQuotas quotas = new UpstreamQuotas(
+					new RateLimitProperties(new RateLimitProperties.Quota(20, Duration.ofSeconds(10), null), null),
+					"away0001", this.ticker, new SimpleMeterRegistry(), away);
+			FairShare.Claimant quiet = new FairShare.Claimant("quiet", 1, 0);
+			FairShare.Claimant noisy = new FairShare.Claimant("noisy", 1, 0);
+			assertThat(link(quotas, quiet)).isNull();
+			int noisyLinks = 0;
+			for (int i = 0; i < 20; i++) {
+				noisyLinks += (link(quotas, noisy) == null) ? 1 : 0;
+			}
+			// Of the local 10: quiet's share of 5 is held for it (1 used), noisy gets 5.
+			assertThat(noisyLinks).isEqualTo(5);
+			assertThat(link(quotas, noisy).code()).isEqualTo(ProblemCode.CALLER_QUOTA_EXCEEDED);
+			for (int i = 0; i < 4; i++) {
+				assertThat(link(quotas, quiet)).isNull();
+			}
+		}
+		finally {
+			away.stopHeartbeats();
+		}
+	}
+
+	/** One link for this caller: null if let through, else the refusal. */
+	private static GatewayProblem link(UpstreamQuotas quotas, FairShare.Claimant caller) {
+		AtomicReference<GatewayProblem> refusal = new AtomicReference<>();
+		StepVerifier.create(Mono.just("called")
+			.transform(quotas.guard(Operation.PORTAL_LINKS, Long.MAX_VALUE, caller))
+			.onErrorResume(GatewayProblem.class, (refused) -> {
+				refusal.set(refused);
+				return Mono.just("refused");
+			})).expectNextCount(1).expectComplete().verify(Duration.ofSeconds(5));
+		return refusal.get();
 	}
 
 	@Test
