@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.portalgateway.system.Uuids;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.SocketOptions;
-import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -75,6 +74,8 @@ public class SharedQuotaStore {
 
 	private static final String FAIR_VIEW = script("fair-share-view.lua");
 
+	private static final String HEARTBEAT_SCRIPT = script("heartbeat.lua");
+
 	private final RedisClient client;
 
 	private final RedisURI uri;
@@ -86,6 +87,8 @@ public class SharedQuotaStore {
 	private final String fairSha;
 
 	private final String fairViewSha;
+
+	private final String heartbeatSha;
 
 	private final String prefix;
 
@@ -137,6 +140,7 @@ public class SharedQuotaStore {
 		this.cooldownSha = sha1(COOLDOWN);
 		this.fairSha = sha1(FAIR);
 		this.fairViewSha = sha1(FAIR_VIEW);
+		this.heartbeatSha = sha1(HEARTBEAT_SCRIPT);
 		// A dedicated Lettuce connection: commands fail at once while Redis is away (the
 		// gateway then enforces its local share), and Lettuce reconnects within a second.
 		this.resources = DefaultClientResources.builder()
@@ -186,6 +190,7 @@ public class SharedQuotaStore {
 			connected.async().scriptLoad(COOLDOWN).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
 			connected.async().scriptLoad(FAIR).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
 			connected.async().scriptLoad(FAIR_VIEW).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			connected.async().scriptLoad(HEARTBEAT_SCRIPT).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			// The first call loads them by text instead (EVAL after NOSCRIPT).
@@ -393,15 +398,14 @@ public class SharedQuotaStore {
 	 * Says this replica is alive and reads how many are; runs every {@link #HEARTBEAT}.
 	 */
 	Mono<Integer> heartbeat() {
-		String key = this.prefix + "replicas";
-		long now = System.currentTimeMillis();
-		return commands()
-			.flatMap((redis) -> redis.zadd(key, now, this.instance)
-				.then(redis.zremrangebyscore(key,
-						Range.create(Double.NEGATIVE_INFINITY, (double) (now - HEARTBEAT_TTL.toMillis()))))
-				.then(redis.expire(key, HEARTBEAT_TTL.multipliedBy(2).toSeconds()))
-				.then(redis.zcard(key)))
-			.timeout(this.timeout.multipliedBy(4))
+		// One round trip (a script), not four: a heartbeat that times out degrades the
+		// store, so it must not be slower than it needs to be.
+		return this
+			.<Long>eval(HEARTBEAT_SCRIPT, this.heartbeatSha, ScriptOutputType.INTEGER,
+					new String[] { this.prefix + "replicas" }, this.instance, Long.toString(System.currentTimeMillis()),
+					Long.toString(HEARTBEAT_TTL.toMillis()))
+			.next()
+			.timeout(heartbeatTimeout())
 			.map(Long::intValue)
 			.doOnNext((count) -> {
 				this.replicas.set(Math.max(this.expectedReplicas, count));
@@ -423,6 +427,18 @@ public class SharedQuotaStore {
 			.filter((tick) -> isDegraded() || tick % every == 0)
 			.concatMap((tick) -> heartbeat().onErrorResume((failure) -> Mono.empty()))
 			.subscribe();
+	}
+
+	/**
+	 * How long a heartbeat may take before Redis is declared unreachable: 4 ×
+	 * {@code redis-timeout}, and at least 1 s. It decides whether the local shares come
+	 * into play (and the budget may be exceeded), so a JVM or machine stalling for a few
+	 * hundred ms (a cold start, two busy cores) must not decide it; while it waits,
+	 * requests are answered 429 {@code store_unknown}, the safe side.
+	 */
+	private Duration heartbeatTimeout() {
+		Duration fourTimes = this.timeout.multipliedBy(4);
+		return (fourTimes.compareTo(Duration.ofSeconds(1)) >= 0) ? fourTimes : Duration.ofSeconds(1);
 	}
 
 	public void stopHeartbeats() {

@@ -1,6 +1,7 @@
 package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
+import java.util.List;
 
 import io.lettuce.core.RedisURI;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,28 @@ class RedisPropertiesTests {
 			.isThrownBy(
 					() -> new RedisProperties("http://:s3cret@cache:6379", null, null, null, null, null, null, null))
 			.withMessage("spring.data.redis.url must start with redis:// or rediss://");
+	}
+
+	@Test
+	void findsTheMasterThroughTheSentinels() {
+		RedisProperties properties = new RedisProperties(null, null, null, "gateway", "s3cret", 1, null, null,
+				new RedisProperties.Sentinel("gateway-master", List.of("10.0.0.1:26379", " [::1]:26380"), null,
+						"sentinel-pw"),
+				null);
+		RedisURI uri = properties.toUri();
+		assertThat(uri.getSentinelMasterId()).isEqualTo("gateway-master");
+		assertThat(uri.getSentinels()).extracting(RedisURI::getHost).containsExactly("10.0.0.1", "::1");
+		assertThat(uri.getSentinels()).extracting(RedisURI::getPort).containsExactly(26379, 26380);
+		assertThat(uri.getDatabase()).isEqualTo(1);
+		StepVerifier.create(uri.getCredentialsProvider().resolveCredentials()).assertNext((credentials) -> {
+			assertThat(credentials.getUsername()).isEqualTo("gateway");
+			assertThat(new String(credentials.getPassword())).isEqualTo("s3cret");
+		}).verifyComplete();
+		StepVerifier.create(uri.getSentinels().get(0).getCredentialsProvider().resolveCredentials())
+			.assertNext((credentials) -> assertThat(new String(credentials.getPassword())).isEqualTo("sentinel-pw"))
+			.verifyComplete();
+		assertThat(properties.topology()).isEqualTo("sentinel");
+		assertThat(properties.toString()).doesNotContain("s3cret").doesNotContain("sentinel-pw");
 	}
 
 }

@@ -25,10 +25,25 @@ final class RedisReplica {
 	 * adds or overrides settings ({@code --name=value}), callers among them.
 	 */
 	static ConfigurableApplicationContext start(String redisUrl, String workOsBaseUrl, String... more) {
-		List<String> args = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
-				"--gateway.workos.base-url=" + workOsBaseUrl, "--gateway.workos.api-key=" + TestCallers.API_KEY,
-				"--gateway.rate-limit.store=redis", "--spring.data.redis.url=" + redisUrl));
+		List<String> args = new ArrayList<>(List.of("--spring.data.redis.url=" + redisUrl));
 		args.addAll(List.of(more));
+		return startWith(workOsBaseUrl, args);
+	}
+
+	/** Starts a replica over Redis with Sentinel: the master's name and the sentinels. */
+	static ConfigurableApplicationContext startOverSentinel(String master, String nodes, String workOsBaseUrl,
+			String... more) {
+		List<String> args = new ArrayList<>(List.of("--spring.data.redis.sentinel.master=" + master,
+				"--spring.data.redis.sentinel.nodes=" + nodes));
+		args.addAll(List.of(more));
+		return startWith(workOsBaseUrl, args);
+	}
+
+	private static ConfigurableApplicationContext startWith(String workOsBaseUrl, List<String> redis) {
+		List<String> args = new ArrayList<>(
+				List.of("--server.port=0", "--management.server.port=0", "--gateway.workos.base-url=" + workOsBaseUrl,
+						"--gateway.workos.api-key=" + TestCallers.API_KEY, "--gateway.rate-limit.store=redis"));
+		args.addAll(redis);
 		return new SpringApplicationBuilder(PortalGatewayApplication.class, OwnNettyResources.class)
 			.web(WebApplicationType.REACTIVE)
 			.run(args.toArray(String[]::new));

@@ -145,10 +145,12 @@ class SlidingWindowScriptTests extends RedisStores {
 			StepVerifier.create(store.acquire(Operation.PORTAL_LINKS, 3, Duration.ofSeconds(60)))
 				.expectError(java.util.concurrent.TimeoutException.class)
 				.verify(VERIFY);
+			// The heartbeat waits 4 × redis-timeout and at least 1 s before it declares
+			// Redis gone.
 			StepVerifier.create(Flux.interval(Duration.ofMillis(20)).filter((tick) -> store.isDegraded()).next())
 				.expectNextCount(1)
 				.expectComplete()
-				.verify(Duration.ofMillis(1000));
+				.verify(Duration.ofMillis(1600));
 		}
 		finally {
 			unpause();

@@ -81,7 +81,13 @@ class ConfigurationValidationTests {
 			"gateway.rate-limit.expected-replicas=0 | gateway.rate-limit.expected-replicas must be at least 1 | -",
 			"gateway.rate-limit.store=redis & spring.data.redis.url=http://:s3cretPw77@redis:6379 | spring.data.redis.url must start with redis:// or rediss:// | s3cretPw77",
 			"gateway.rate-limit.store=redis & spring.data.redis.url=redis://:s3cretPw77@redis:99999 | spring.data.redis.url is not a valid Redis URL | s3cretPw77",
-			"gateway.rate-limit.store=redis & spring.data.redis.port=70000 | spring.data.redis.port must be between 1 and 65535 | -" })
+			"gateway.rate-limit.store=redis & spring.data.redis.port=70000 | spring.data.redis.port must be between 1 and 65535 | -",
+			"gateway.rate-limit.store=redis & spring.data.redis.sentinel.master=gw & spring.data.redis.sentinel.nodes=10.0.0.1:26379,s3cretHost | spring.data.redis.sentinel.nodes[1] must be host:port | s3cretHost",
+			"gateway.rate-limit.store=redis & spring.data.redis.sentinel.nodes=10.0.0.1:26379 | spring.data.redis.sentinel.master is required | -",
+			"gateway.rate-limit.store=redis & spring.data.redis.sentinel.master=gw | spring.data.redis.sentinel.nodes is required | -",
+			"gateway.rate-limit.store=redis & spring.data.redis.sentinel.master=gw & spring.data.redis.sentinel.nodes=10.0.0.1:26379 & spring.data.redis.cluster.nodes=10.0.0.2:6379 | spring.data.redis.sentinel and spring.data.redis.cluster are both set | -",
+			"gateway.rate-limit.store=redis & spring.data.redis.url=redis://cache:6379 & spring.data.redis.sentinel.master=gw & spring.data.redis.sentinel.nodes=10.0.0.1:26379 | spring.data.redis.url and spring.data.redis.sentinel are both set | -",
+			"gateway.rate-limit.store=redis & spring.data.redis.cluster.nodes=10.0.0.2:6379 | spring.data.redis.cluster is not supported yet | -" })
 	void failsFastWithOneLineNamingTheProperty(String override, String expectedLine, String secret,
 			CapturedOutput output) {
 		Map<String, String> properties = new LinkedHashMap<>();
