@@ -1,34 +1,22 @@
 package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestRedis;
 import dev.portalgateway.WorkOsFixtures;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.resources.ConnectionProvider;
-import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.MediaType;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
-import org.springframework.web.reactive.function.client.WebClient;
-
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -37,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * in real time, with a short window (20 links per 2 s; the issue's 10 s would take a
  * minute).
  */
-class FairShareRedisIntegrationTests {
+class FairShareRedisIntegrationTests extends ReplicaFleet {
 
 	@RegisterExtension
 	static WireMockExtension workOs = WorkOsFixtures.workOs();
@@ -47,12 +35,6 @@ class FairShareRedisIntegrationTests {
 	private static final Duration WINDOW = Duration.ofSeconds(2);
 
 	private TestRedis redis;
-
-	private final List<ConfigurableApplicationContext> replicas = new ArrayList<>();
-
-	private final ConnectionProvider connections = ConnectionProvider.builder("callers").maxConnections(20).build();
-
-	private WebClient client;
 
 	@BeforeEach
 	void startReplicas() {
@@ -78,19 +60,11 @@ class FairShareRedisIntegrationTests {
 					// SharedQuotaIntegrationTests.freshReplicasAtTheDefaultTimeoutNeverOvershootTheLimit.
 					"--gateway.rate-limit.redis-timeout=250ms"));
 		}
-		this.client = WebClient.builder()
-			.clientConnector(new ReactorClientHttpConnector(HttpClient.create(this.connections)))
-			.build();
-		WorkOsFixtures.stubLinks(workOs,
-				aResponse().withStatus(201)
-					.withHeader("Content-Type", "application/json")
-					.withBody(WorkOsFixtures.read("generate_link-201.json")));
+		workOsCreatesLinks(workOs);
 	}
 
-	@AfterEach
-	void stopReplicas() {
-		this.replicas.forEach(ConfigurableApplicationContext::close);
-		this.connections.dispose();
+	@Override
+	void stopRedis() {
 		this.redis.stop();
 	}
 
@@ -174,10 +148,10 @@ class FairShareRedisIntegrationTests {
 		}
 		assertThat(await(call("team-b", 1))).isEqualTo(201);
 		for (int replica = 0; replica < 2; replica++) {
-			String management = this.replicas.get(replica).getEnvironment().getProperty("local.management.port");
+			String management = managementPort(replica);
 			JsonNode quotas = JsonMapper.builder()
 				.build()
-				.readTree(await(this.client.get()
+				.readTree(await(client().get()
 					.uri("http://127.0.0.1:" + management + "/actuator/quotas")
 					.retrieve()
 					.bodyToMono(String.class)));
@@ -190,19 +164,7 @@ class FairShareRedisIntegrationTests {
 	}
 
 	private Mono<Integer> call(String caller, int replica) {
-		String port = this.replicas.get(replica).getEnvironment().getProperty("local.server.port");
-		return this.client.post()
-			.uri("http://127.0.0.1:" + port + "/v1/portal-links")
-			.headers((headers) -> headers.setBearerAuth(caller + "-token-0000000000"))
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
-			.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()));
-	}
-
-	private static <T> T await(Mono<T> answer) {
-		AtomicReference<T> value = new AtomicReference<>();
-		StepVerifier.create(answer).consumeNextWith(value::set).expectComplete().verify(Duration.ofSeconds(60));
-		return value.get();
+		return link(caller + "-token-0000000000", replica);
 	}
 
 }

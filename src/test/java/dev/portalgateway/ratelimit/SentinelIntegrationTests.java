@@ -1,30 +1,17 @@
 package dev.portalgateway.ratelimit;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestRedisSentinel;
 import dev.portalgateway.WorkOsFixtures;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.resources.ConnectionProvider;
-import reactor.test.StepVerifier;
 
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.MediaType;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
-import org.springframework.web.reactive.function.client.WebClient;
-
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -32,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * real servers): three gateway replicas find the master through the sentinels and share
  * one budget, at the default settings.
  */
-class SentinelIntegrationTests {
+class SentinelIntegrationTests extends ReplicaFleet {
 
 	@RegisterExtension
 	static WireMockExtension workOs = WorkOsFixtures.workOs();
@@ -40,12 +27,6 @@ class SentinelIntegrationTests {
 	private static final int LIMIT = 10;
 
 	private TestRedisSentinel redis;
-
-	private final List<ConfigurableApplicationContext> replicas = new ArrayList<>();
-
-	private final ConnectionProvider connections = ConnectionProvider.builder("callers").maxConnections(40).build();
-
-	private WebClient client;
 
 	@BeforeEach
 	void startReplicas() {
@@ -57,19 +38,11 @@ class SentinelIntegrationTests {
 					"--gateway.callers[0].intents=sso", "--gateway.rate-limit.expected-replicas=3",
 					"--gateway.rate-limit.portal-links.limit=" + LIMIT));
 		}
-		this.client = WebClient.builder()
-			.clientConnector(new ReactorClientHttpConnector(HttpClient.create(this.connections)))
-			.build();
-		WorkOsFixtures.stubLinks(workOs,
-				aResponse().withStatus(201)
-					.withHeader("Content-Type", "application/json")
-					.withBody(WorkOsFixtures.read("generate_link-201.json")));
+		workOsCreatesLinks(workOs);
 	}
 
-	@AfterEach
-	void stopReplicas() {
-		this.replicas.forEach(ConfigurableApplicationContext::close);
-		this.connections.dispose();
+	@Override
+	void stopRedis() {
 		this.redis.close();
 	}
 
@@ -83,19 +56,7 @@ class SentinelIntegrationTests {
 	}
 
 	private Mono<Integer> call(int replica) {
-		String port = this.replicas.get(replica).getEnvironment().getProperty("local.server.port");
-		return this.client.post()
-			.uri("http://127.0.0.1:" + port + "/v1/portal-links")
-			.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
-			.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()));
-	}
-
-	private static <T> T await(Mono<T> answer) {
-		AtomicReference<T> value = new AtomicReference<>();
-		StepVerifier.create(answer).consumeNextWith(value::set).expectComplete().verify(Duration.ofSeconds(60));
-		return value.get();
+		return link(TestCallers.BILLING_TOKEN, replica);
 	}
 
 }

@@ -1,0 +1,82 @@
+package dev.portalgateway.ratelimit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.WorkOsFixtures;
+import org.junit.jupiter.api.AfterEach;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.test.StepVerifier;
+
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+
+/**
+ * Several gateway replicas on one Redis topology, and callers of them: for the tests of
+ * the shared budget. Subclasses start the replicas ({@link #replicas}) and say how to
+ * stop their Redis; the replicas stop first.
+ */
+abstract class ReplicaFleet {
+
+	final List<ConfigurableApplicationContext> replicas = new ArrayList<>();
+
+	private final ConnectionProvider connections = ConnectionProvider.builder("callers").maxConnections(40).build();
+
+	private final WebClient client = WebClient.builder()
+		.clientConnector(new ReactorClientHttpConnector(HttpClient.create(this.connections)))
+		.build();
+
+	/** Stops the Redis the replicas ran on. */
+	abstract void stopRedis();
+
+	@AfterEach
+	void stopFleet() {
+		this.replicas.forEach(ConfigurableApplicationContext::close);
+		this.connections.dispose();
+		stopRedis();
+	}
+
+	/** WorkOS answers every link request 201. */
+	static void workOsCreatesLinks(WireMockExtension workOs) {
+		WorkOsFixtures.stubLinks(workOs,
+				aResponse().withStatus(201)
+					.withHeader("Content-Type", "application/json")
+					.withBody(WorkOsFixtures.read("generate_link-201.json")));
+	}
+
+	/** One link request with this bearer token to this replica: its status. */
+	Mono<Integer> link(String token, int replica) {
+		String port = this.replicas.get(replica).getEnvironment().getProperty("local.server.port");
+		return this.client.post()
+			.uri("http://127.0.0.1:" + port + "/v1/portal-links")
+			.headers((headers) -> headers.setBearerAuth(token))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}")
+			.exchangeToMono((response) -> response.releaseBody().thenReturn(response.statusCode().value()));
+	}
+
+	/** A replica's management port, for its actuator. */
+	String managementPort(int replica) {
+		return this.replicas.get(replica).getEnvironment().getProperty("local.management.port");
+	}
+
+	WebClient client() {
+		return this.client;
+	}
+
+	static <T> T await(Mono<T> answer) {
+		AtomicReference<T> value = new AtomicReference<>();
+		StepVerifier.create(answer).consumeNextWith(value::set).expectComplete().verify(Duration.ofSeconds(60));
+		return value.get();
+	}
+
+}
