@@ -283,9 +283,15 @@ class HelmChartTests {
 		RenderedChart chart = RenderedChart.render("redis-values.yaml");
 		assertThat(env(chart, "GATEWAY_RATE_LIMIT_STORE").getValue()).isEqualTo("redis");
 		assertThat(env(chart, "GATEWAY_RATE_LIMIT_EXPECTED_REPLICAS").getValue()).isEqualTo("3");
-		assertThat(env(chart, "REDIS_PASSWORD").getValueFrom().getSecretKeyRef().getName()).isEqualTo("platform-redis");
-		assertThat(env(chart, "SPRING_DATA_REDIS_URL").getValue())
-			.isEqualTo("rediss://:$(REDIS_PASSWORD)@redis-master.platform.svc.cluster.local:6379");
+		// Each setting apart, never in a URL: any password stays intact, and in its
+		// Secret.
+		assertThat(env(chart, "SPRING_DATA_REDIS_PASSWORD").getValueFrom().getSecretKeyRef().getName())
+			.isEqualTo("platform-redis");
+		assertThat(env(chart, "SPRING_DATA_REDIS_HOST").getValue())
+			.isEqualTo("redis-master.platform.svc.cluster.local");
+		assertThat(env(chart, "SPRING_DATA_REDIS_PORT").getValue()).isEqualTo("6379");
+		assertThat(env(chart, "SPRING_DATA_REDIS_SSL_ENABLED").getValue()).isEqualTo("true");
+		assertThat(chart.manifest).doesNotContain("SPRING_DATA_REDIS_URL");
 		assertThat(env(
 				RenderedChart.render("redis-values.yaml", (command) -> command.set("rateLimit.expectedReplicas", "6")),
 				"GATEWAY_RATE_LIMIT_EXPECTED_REPLICAS")
@@ -294,6 +300,45 @@ class HelmChartTests {
 		assertThatException().isThrownBy(
 				() -> RenderedChart.render("default-values.yaml", (command) -> command.set("rateLimit.store", "redis")))
 			.withMessageContaining("needs redis.host");
+	}
+
+	@Test
+	void findsTheRedisMasterThroughSentinels() throws IOException {
+		RenderedChart chart = RenderedChart.render("sentinel-values.yaml");
+		assertThat(env(chart, "SPRING_DATA_REDIS_SENTINEL_MASTER").getValue()).isEqualTo("gateway-master");
+		assertThat(env(chart, "SPRING_DATA_REDIS_SENTINEL_PASSWORD").getValueFrom().getSecretKeyRef().getKey())
+			.isEqualTo("sentinel-password");
+		assertThat(env(chart, "SPRING_DATA_REDIS_USERNAME").getValue()).isEqualTo("portal-gateway");
+		assertThat(chart.manifest).doesNotContain("SPRING_DATA_REDIS_HOST");
+		// What the gateway binds from those variables: a valid Sentinel configuration.
+		Map<String, Object> variables = new java.util.HashMap<>();
+		for (V1EnvVar variable : chart.one(V1Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getSpec()
+			.getContainers()
+			.get(0)
+			.getEnv()) {
+			if (variable.getName().startsWith("SPRING_DATA_REDIS") && variable.getValue() != null) {
+				variables.put(variable.getName(), variable.getValue());
+			}
+		}
+		StandardEnvironment environment = new StandardEnvironment();
+		// Named as the process environment is, so Spring binds the names as it would
+		// there.
+		environment.getPropertySources()
+			.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+					new org.springframework.core.env.SystemEnvironmentPropertySource(
+							StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
+		dev.portalgateway.ratelimit.RedisProperties redis = Binder.get(environment)
+			.bind("spring.data.redis", dev.portalgateway.ratelimit.RedisProperties.class)
+			.get();
+		assertThat(redis.topology()).isEqualTo("sentinel");
+		assertThat(redis.toUri().getSentinels()).hasSize(3);
+		assertThatException()
+			.isThrownBy(() -> RenderedChart.render("sentinel-values.yaml",
+					(command) -> command.set("redis.host", "redis.platform")))
+			.withMessageContaining("choose one topology");
 	}
 
 	@Test
@@ -346,7 +391,8 @@ class HelmChartTests {
 			"callers[0].token-sha256=null", "callers[0].subject=has space", "auth.jwt.jwksUri=ftp://example.com",
 			"auth.jwt.clockSkew=soon", "auth.jwt.issuer=", "auth.jwt.enable=true", "callers[0].organizations[0]=acme",
 			"callers[0].it-contact-emails=allowed", "callers[0].it-contact-emails[0]=@example.com",
-			"callers[0].weight=0", "callers[0].weight=1001", "callers[0].max-links=0" })
+			"callers[0].weight=0", "callers[0].weight=1001", "callers[0].max-links=0",
+			"redis.sentinel.nodes[0]=no-port", "redis.sentinel.master=gw" })
 	void rejectsValuesThatBreakTheSchema(String set) {
 		String[] pair = set.split("=", 2);
 		assertThatException().isThrownBy(
