@@ -29,6 +29,8 @@ class ConfigurationValidationTests {
 
 	private static final String HASH = TestCallers.sha256("some-token");
 
+	// Each row sets one value the gateway must refuse (a timeout of 0s, a malformed
+	// node, …), to see startup stop; none of them is a default changed for a test.
 	@ParameterizedTest
 	@CsvSource(delimiter = '|', value = {
 			"gateway.workos.api-key= | gateway.workos.api-key is required: set WORKOS_API_KEY | -",

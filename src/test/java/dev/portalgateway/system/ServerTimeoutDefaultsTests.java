@@ -1,0 +1,41 @@
+package dev.portalgateway.system;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerConfig;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.test.context.SpringBootTest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The server timeouts the gateway runs with at its defaults (60 s idle, 10 s between body
+ * reads, 30 s for a body), as its web server factory applies them to Reactor Netty. What
+ * they do is shown in real time by {@link SlowClientTests}, shortened to 1 s there:
+ * waiting 60 s or 10 s for a socket to close is not a test to run on every build.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
+		"gateway.workos.base-url=http://127.0.0.1:9", "gateway.workos.api-key=sk_test_defaults0001" })
+class ServerTimeoutDefaultsTests {
+
+	@Autowired
+	NettyReactiveWebServerFactory factory;
+
+	@Test
+	void theServerWaitsSixtySecondsForARequestTenBetweenBodyReadsAndThirtyForABody() {
+		HttpServer server = HttpServer.create();
+		for (NettyServerCustomizer customizer : this.factory.getServerCustomizers()) {
+			server = customizer.apply(server);
+		}
+		HttpServerConfig config = server.configuration();
+		assertThat(config.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+		assertThat(config.readTimeout()).isEqualTo(Duration.ofSeconds(10));
+		assertThat(config.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+	}
+
+}
