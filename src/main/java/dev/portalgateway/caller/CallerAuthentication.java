@@ -115,10 +115,10 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 		if (verifier == null) {
 			return reject(request, Rejection.JWT_NOT_ENABLED);
 		}
+		String remembered = verifier.rememberedSubject(token);
 		Mono<String> verified;
-		if (verifier.remembers(token)) {
-			verified = verifier.subjectOf(token)
-				.onErrorResume(Rejected.class, (rejected) -> reject(request, rejected.reason()));
+		if (remembered != null) {
+			verified = Mono.just(remembered);
 		}
 		else {
 			// A signature check costs: it is paid for from the address's failure budget
@@ -130,7 +130,7 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 			if (!wait.isZero()) {
 				return overBudget(wait);
 			}
-			verified = verifier.subjectOf(token)
+			verified = verifier.verifiedSubject(token)
 				.doOnNext((valid) -> this.budget.refund(client))
 				.onErrorResume(Rejected.class, (rejected) -> {
 					if (!rejected.reason().unauthenticated()) {

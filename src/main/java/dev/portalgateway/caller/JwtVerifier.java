@@ -145,24 +145,33 @@ final class JwtVerifier {
 		return this.keysRetryAfter;
 	}
 
-	/** The token's subject, once it is verified. */
+	/** The token's subject, from memory or once it is verified. */
 	Mono<String> subjectOf(String token) {
-		Cache<String, Verified> cache = this.verified;
-		if (cache == null) {
-			return verify(token).map(Jwt::getSubject);
-		}
-		String key = Sha256.hex(token);
-		Verified known = cache.getIfPresent(key);
-		if (known != null && this.keys.trusted()) {
-			return Mono.just(known.subject());
-		}
-		return verify(token).doOnNext((jwt) -> remember(cache, key, jwt)).map(Jwt::getSubject);
+		String remembered = rememberedSubject(token);
+		return (remembered != null) ? Mono.just(remembered) : verifiedSubject(token);
 	}
 
-	/** Whether this token would be answered from memory, without a signature check. */
-	boolean remembers(String token) {
+	/**
+	 * The subject of a token verified before, while it is remembered and the keys are
+	 * trusted; null if the token needs a signature check.
+	 */
+	@Nullable String rememberedSubject(String token) {
 		Cache<String, Verified> cache = this.verified;
-		return cache != null && cache.getIfPresent(Sha256.hex(token)) != null && this.keys.trusted();
+		if (cache == null || !this.keys.trusted()) {
+			return null;
+		}
+		Verified known = cache.getIfPresent(Sha256.hex(token));
+		return (known != null) ? known.subject() : null;
+	}
+
+	/** The token's subject after a signature check; remembered if it passes. */
+	Mono<String> verifiedSubject(String token) {
+		Cache<String, Verified> cache = this.verified;
+		Mono<Jwt> verified = verify(token);
+		if (cache != null) {
+			verified = verified.doOnNext((jwt) -> remember(cache, Sha256.hex(token), jwt));
+		}
+		return verified.map(Jwt::getSubject);
 	}
 
 	private Mono<Jwt> verify(String token) {

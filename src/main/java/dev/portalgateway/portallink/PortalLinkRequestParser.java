@@ -6,12 +6,12 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.GatewayProblem.FieldError;
 import dev.portalgateway.system.ProblemCode;
+import dev.portalgateway.system.SecureUrls;
 import dev.portalgateway.workos.GenerateLinkCommand;
 import dev.portalgateway.workos.Intent;
 import org.jspecify.annotations.Nullable;
@@ -50,8 +50,6 @@ final class PortalLinkRequestParser {
 	/** The WHATWG "valid e-mail address" grammar, with a dot required in the domain. */
 	private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
 			+ "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+");
-
-	private static final Set<String> LOOPBACK_HOSTS = Set.of("localhost", "127.0.0.1", "[::1]");
 
 	/**
 	 * Bounds the errors list and the echoed unknown field names a hostile body can
@@ -184,7 +182,7 @@ final class PortalLinkRequestParser {
 			// https://trusted.example@evil.example would pass a careless host check.
 			errors.add(ProblemCode.INVALID_URL, field, "must not contain user info");
 		}
-		else if (!scheme.equals("https") && !(scheme.equals("http") && LOOPBACK_HOSTS.contains(host))) {
+		else if (!scheme.equals("https") && !(scheme.equals("http") && SecureUrls.isLoopback(uri))) {
 			errors.add(ProblemCode.INVALID_URL, field, "must use https (http only for localhost)");
 		}
 		else {

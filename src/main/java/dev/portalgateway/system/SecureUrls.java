@@ -18,6 +18,15 @@ public final class SecureUrls {
 	}
 
 	/**
+	 * Whether a URL's host is this machine: {@code localhost}, {@code 127.0.0.1},
+	 * {@code [::1]}.
+	 */
+	public static boolean isLoopback(URI url) {
+		String host = (url.getHost() != null) ? url.getHost().toLowerCase(Locale.ROOT) : "";
+		return LOOPBACK.contains(host);
+	}
+
+	/**
 	 * Fails with a message naming {@code property} (never the URL) unless the URL is
 	 * https, or http to a loopback host, or http explicitly allowed.
 	 * @param url an absolute http(s) URL
@@ -29,8 +38,7 @@ public final class SecureUrls {
 		if ("https".equals(url.getScheme()) || insecureAllowed) {
 			return;
 		}
-		String host = (url.getHost() != null) ? url.getHost().toLowerCase(Locale.ROOT) : "";
-		if (!LOOPBACK.contains(host)) {
+		if (!isLoopback(url)) {
 			throw new IllegalArgumentException(property + " must be https (plain http only to localhost, 127.0.0.1 or "
 					+ "[::1], or with " + allowInsecureProperty + "=true)");
 		}

@@ -4,7 +4,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,6 +11,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.Await;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestJwts;
@@ -23,7 +23,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
-import reactor.test.StepVerifier;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -94,9 +93,9 @@ class AuthenticationCostTests {
 		// verified, before the flood.
 		WebClient flood = client("127.0.0.1");
 		String good = TestJwts.sign(TestJwts.EC);
-		assertThat(await(send(flood, good)).status()).isEqualTo(201);
+		assertThat(Await.value(send(flood, good)).status()).isEqualTo(201);
 		double checksBefore = this.meters.counter("gateway.auth.jwt.verifications").count();
-		Map<Integer, List<Answer>> answers = await(Flux.fromIterable(garbage)
+		Map<Integer, List<Answer>> answers = Await.value(Flux.fromIterable(garbage)
 			.flatMap((token) -> send(flood, token), 32)
 			.collect(Collectors.groupingBy(Answer::status)));
 		assertThat(answers.keySet()).containsExactlyInAnyOrder(401, 429);
@@ -112,12 +111,12 @@ class AuthenticationCostTests {
 		assertThat(this.meters.counter("gateway.auth.failures", "reason", "over_failure_budget").count())
 			.isEqualTo(980);
 		// Another address, a good token: unaffected.
-		assertThat(await(send(client("127.0.0.2"), TestJwts.sign(TestJwts.RSA))).status()).isEqualTo(201);
+		assertThat(Await.value(send(client("127.0.0.2"), TestJwts.sign(TestJwts.RSA))).status()).isEqualTo(201);
 		// The same address: the good caller's remembered token and a static token still
 		// pass (no signature to check); a new JWT would wait for the budget (429).
-		assertThat(await(send(flood, good)).status()).isEqualTo(201);
-		assertThat(await(send(flood, TestCallers.BILLING_TOKEN)).status()).isEqualTo(201);
-		assertThat(await(send(flood, TestJwts.sign(TestJwts.RSA, (claims) -> claims.jwtID("new")))).status())
+		assertThat(Await.value(send(flood, good)).status()).isEqualTo(201);
+		assertThat(Await.value(send(flood, TestCallers.BILLING_TOKEN)).status()).isEqualTo(201);
+		assertThat(Await.value(send(flood, TestJwts.sign(TestJwts.RSA, (claims) -> claims.jwtID("new")))).status())
 			.isEqualTo(429);
 		// One audit line for the first failure, one summary for the rest when the
 		// interval (1 min) ends.
@@ -126,8 +125,8 @@ class AuthenticationCostTests {
 			.isEqualTo(1);
 		// The budget refills: 500 ms later, one more failure reaches the verifier.
 		this.ticker.advance(Duration.ofMillis(500));
-		assertThat(await(send(flood, garbage.get(0))).status()).isEqualTo(401);
-		assertThat(await(send(flood, garbage.get(1))).status()).isEqualTo(429);
+		assertThat(Await.value(send(flood, garbage.get(0))).status()).isEqualTo(401);
+		assertThat(Await.value(send(flood, garbage.get(1))).status()).isEqualTo(429);
 		this.ticker.advance(Duration.ofMinutes(1));
 		this.audit.writeEndedSummaries();
 		// 999 of the flood, the new JWT's 429, and the two after the refill.
@@ -152,12 +151,6 @@ class AuthenticationCostTests {
 				.defaultIfEmpty("")
 				.map((body) -> new Answer(response.statusCode().value(),
 						response.headers().asHttpHeaders().getFirst(HttpHeaders.RETRY_AFTER), body)));
-	}
-
-	private static <T> T await(Mono<T> answer) {
-		AtomicReference<T> value = new AtomicReference<>();
-		StepVerifier.create(answer).consumeNextWith(value::set).expectComplete().verify(Duration.ofSeconds(60));
-		return value.get();
 	}
 
 	private static long lines(CapturedOutput output, String regex) {

@@ -129,9 +129,9 @@ class JwtVerifierTests {
 		JwtVerifier verifier = new JwtVerifier(keys, properties(10_000), Clock.systemUTC(), this.ticker, this.meters);
 		String token = TestJwts.sign(TestJwts.RSA);
 		expectSubject(verifier, token);
-		assertThat(verifier.remembers(token)).isTrue();
+		assertThat(verifier.rememberedSubject(token)).isEqualTo(TestJwts.BILLING_SUBJECT);
 		trusted.set(false);
-		assertThat(verifier.remembers(token)).isFalse();
+		assertThat(verifier.rememberedSubject(token)).isNull();
 		expectSubject(verifier, token);
 		assertThat(this.verifications).hasValue(2);
 		assertThat(this.meters.counter("gateway.auth.jwt.verifications").count()).isEqualTo(2);

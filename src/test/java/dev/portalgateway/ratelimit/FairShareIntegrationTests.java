@@ -3,9 +3,9 @@ package dev.portalgateway.ratelimit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.Await;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -109,10 +108,10 @@ class FairShareIntegrationTests {
 		// every step.
 		for (int step = 0; step < 40; step++) {
 			if (step % 3 == 0) {
-				quiet.add(await(send("team-b", "/v1/portal-links")));
+				quiet.add(Await.value(send("team-b", "/v1/portal-links")));
 			}
-			List<Answer> noisy = await(
-					Flux.range(0, 6).flatMap((i) -> send("team-a", "/v1/portal-links"), 6).collectList());
+			List<Answer> noisy = Await
+				.value(Flux.range(0, 6).flatMap((i) -> send("team-a", "/v1/portal-links"), 6).collectList());
 			noisyPerStep.add(new long[] { step, noisy.stream().filter((answer) -> answer.status() == 201).count() });
 			noisy.stream().filter((answer) -> answer.status() != 201).forEach(noisyRefusals::add);
 			this.ticker.advance(Duration.ofMillis(500));
@@ -136,8 +135,8 @@ class FairShareIntegrationTests {
 
 	@Test
 	void aloneATeamMayUseTheWholeBudget() {
-		List<Answer> answers = await(
-				Flux.range(0, 25).flatMap((i) -> send("team-a", "/v1/portal-links"), 6).collectList());
+		List<Answer> answers = Await
+			.value(Flux.range(0, 25).flatMap((i) -> send("team-a", "/v1/portal-links"), 6).collectList());
 		assertThat(answers.stream().filter((answer) -> answer.status() == 201)).hasSize(20);
 		assertThat(answers.stream().filter((answer) -> answer.status() == 429))
 			.allSatisfy((answer) -> assertThat(answer.body()).contains("\"code\":\"rate_limited\""));
@@ -148,7 +147,7 @@ class FairShareIntegrationTests {
 		double before = refusals("capped");
 		List<Answer> answers = new ArrayList<>();
 		for (int i = 0; i < 5; i++) {
-			answers.add(await(send("capped", "/v1/portal-links")));
+			answers.add(Await.value(send("capped", "/v1/portal-links")));
 			this.ticker.advance(Duration.ofSeconds(1));
 		}
 		assertThat(answers).extracting(Answer::status).containsExactly(201, 201, 201, 429, 429);
@@ -159,7 +158,7 @@ class FairShareIntegrationTests {
 		assertThat(output).contains("caller=capped organization=org_01H1234567890ABCDEFGHIJK intent=sso "
 				+ "outcome=caller_quota_exceeded status=429");
 		// On the WorkOS-format API it is WorkOS's own 429 code.
-		Answer workOsFormat = await(send("capped", "/portal/generate_link"));
+		Answer workOsFormat = Await.value(send("capped", "/portal/generate_link"));
 		assertThat(workOsFormat.status()).isEqualTo(429);
 		assertThat(workOsFormat.body()).contains("\"code\":\"rate_limit_exceeded\"");
 	}
@@ -170,7 +169,7 @@ class FairShareIntegrationTests {
 		int light = 0;
 		// Three windows, both teams always asking.
 		for (int step = 0; step < 60; step++) {
-			List<Answer> answers = await(Flux.range(0, 8)
+			List<Answer> answers = Await.value(Flux.range(0, 8)
 				.flatMap((i) -> send((i % 2 == 0) ? "heavy" : "light", "/v1/portal-links"), 8)
 				.collectList());
 			heavy += (int) answers.stream().filter((a) -> a.status() == 201 && a.caller().equals("heavy")).count();
@@ -183,11 +182,11 @@ class FairShareIntegrationTests {
 	@Test
 	void theQuotasEndpointShowsEachTeamsWeightCapShareAndUse() {
 		for (int i = 0; i < 3; i++) {
-			assertThat(await(send("heavy", "/v1/portal-links")).status()).isEqualTo(201);
+			assertThat(Await.value(send("heavy", "/v1/portal-links")).status()).isEqualTo(201);
 		}
-		assertThat(await(send("light", "/v1/portal-links")).status()).isEqualTo(201);
-		assertThat(await(send("capped", "/v1/portal-links")).status()).isEqualTo(201);
-		String body = await(WebClient.create("http://127.0.0.1:" + this.managementPort)
+		assertThat(Await.value(send("light", "/v1/portal-links")).status()).isEqualTo(201);
+		assertThat(Await.value(send("capped", "/v1/portal-links")).status()).isEqualTo(201);
+		String body = Await.value(WebClient.create("http://127.0.0.1:" + this.managementPort)
 			.get()
 			.uri("/actuator/quotas")
 			.retrieve()
@@ -226,12 +225,6 @@ class FairShareIntegrationTests {
 				.defaultIfEmpty("")
 				.map((body) -> new Answer(caller, response.statusCode().value(), response.headers().asHttpHeaders(),
 						body)));
-	}
-
-	private static <T> T await(Mono<T> answer) {
-		AtomicReference<T> value = new AtomicReference<>();
-		StepVerifier.create(answer).consumeNextWith(value::set).expectComplete().verify(Duration.ofSeconds(30));
-		return value.get();
 	}
 
 	private record Answer(String caller, int status, HttpHeaders headers, String body) {

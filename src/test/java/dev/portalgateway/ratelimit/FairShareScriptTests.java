@@ -3,15 +3,13 @@ package dev.portalgateway.ratelimit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
+import dev.portalgateway.Await;
 import dev.portalgateway.Seeded;
 import dev.portalgateway.system.Uuids;
 import dev.portalgateway.ratelimit.FairShare.Claimant;
 import dev.portalgateway.ratelimit.FairShare.Verdict;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Mono;
-import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,8 +36,8 @@ class FairShareScriptTests extends RedisStores {
 			for (int ask = 0; ask < 50; ask++) {
 				Claimant caller = seeded.oneOf(callers);
 				FairShare.Decision expected = memory.acquire(caller, 0);
-				SharedQuotaStore.FairDecision actual = await(
-						store.acquireFair(limit, MINUTE, Uuids.random(), Duration.ofSeconds(1), caller));
+				SharedQuotaStore.FairDecision actual = Await
+					.value(store.acquireFair(limit, MINUTE, Uuids.random(), Duration.ofSeconds(1), caller));
 				assertThat(actual.verdict()).as("ask %d by %s", ask, caller).isEqualTo(expected.verdict());
 				assertThat(actual.used()).as("ask %d: its permits", ask).isEqualTo(expected.used());
 				assertThat(actual.share()).isEqualTo((int) Math.floor(expected.share()));
@@ -51,14 +49,14 @@ class FairShareScriptTests extends RedisStores {
 	void aPermitAskedForAgainIsNotTakenTwice() {
 		SharedQuotaStore store = store("again001");
 		Claimant caller = new Claimant("team", 1, 0);
-		SharedQuotaStore.FairDecision first = await(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
-		SharedQuotaStore.FairDecision again = await(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
+		SharedQuotaStore.FairDecision first = Await.value(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
+		SharedQuotaStore.FairDecision again = Await.value(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
 		assertThat(first.verdict()).isEqualTo(Verdict.GRANTED);
 		assertThat(again.verdict()).isEqualTo(Verdict.GRANTED);
 		assertThat(again.decision().admittedAt()).isEqualTo(first.decision().admittedAt());
-		assertThat(await(store.acquireFair(2, MINUTE, "permit-2", MINUTE, caller)).verdict())
+		assertThat(Await.value(store.acquireFair(2, MINUTE, "permit-2", MINUTE, caller)).verdict())
 			.isEqualTo(Verdict.GRANTED);
-		assertThat(await(store.acquireFair(2, MINUTE, "permit-3", MINUTE, caller)).verdict())
+		assertThat(Await.value(store.acquireFair(2, MINUTE, "permit-3", MINUTE, caller)).verdict())
 			.isEqualTo(Verdict.BUDGET_IN_USE);
 	}
 
@@ -66,18 +64,13 @@ class FairShareScriptTests extends RedisStores {
 	void permitsTakenBeforeFairShareCountForTheBudget() {
 		// A replica of the previous version writes bare permit ids into the same log.
 		SharedQuotaStore store = store("upgrade1");
-		await(store.acquire(Operation.PORTAL_LINKS, 3, MINUTE));
-		await(store.acquire(Operation.PORTAL_LINKS, 3, MINUTE));
+		Await.value(store.acquire(Operation.PORTAL_LINKS, 3, MINUTE));
+		Await.value(store.acquire(Operation.PORTAL_LINKS, 3, MINUTE));
 		Claimant caller = new Claimant("team", 1, 0);
-		assertThat(await(store.acquireFair(3, MINUTE, "new-1", MINUTE, caller)).verdict()).isEqualTo(Verdict.GRANTED);
-		assertThat(await(store.acquireFair(3, MINUTE, "new-2", MINUTE, caller)).verdict())
+		assertThat(Await.value(store.acquireFair(3, MINUTE, "new-1", MINUTE, caller)).verdict())
+			.isEqualTo(Verdict.GRANTED);
+		assertThat(Await.value(store.acquireFair(3, MINUTE, "new-2", MINUTE, caller)).verdict())
 			.isEqualTo(Verdict.BUDGET_IN_USE);
-	}
-
-	private static <T> T await(Mono<T> answer) {
-		AtomicReference<T> value = new AtomicReference<>();
-		StepVerifier.create(answer).consumeNextWith(value::set).expectComplete().verify(Duration.ofSeconds(10));
-		return value.get();
 	}
 
 }

@@ -1,9 +1,7 @@
 package dev.portalgateway.ratelimit;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.WorkOsFixtures;
@@ -11,7 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
-import reactor.test.StepVerifier;
 
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
@@ -71,12 +68,6 @@ abstract class ReplicaFleet {
 
 	WebClient client() {
 		return this.client;
-	}
-
-	static <T> T await(Mono<T> answer) {
-		AtomicReference<T> value = new AtomicReference<>();
-		StepVerifier.create(answer).consumeNextWith(value::set).expectComplete().verify(Duration.ofSeconds(60));
-		return value.get();
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.portalgateway.ratelimit;
 import java.util.List;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.Await;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestRedisSentinel;
 import dev.portalgateway.WorkOsFixtures;
@@ -50,7 +51,7 @@ class SentinelIntegrationTests extends ReplicaFleet {
 	void threeReplicasOverSentinelShareOneBudget() {
 		assertThat(this.replicas)
 			.allSatisfy((replica) -> assertThat(replica.getBean(SharedQuotaStore.class).isDegraded()).isFalse());
-		List<Integer> statuses = await(Flux.range(0, 60).flatMap((i) -> call(i % 3), 30).collectList());
+		List<Integer> statuses = Await.value(Flux.range(0, 60).flatMap((i) -> call(i % 3), 30).collectList());
 		assertThat(statuses).containsOnly(201, 429);
 		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSizeBetween(LIMIT - 2, LIMIT);
 	}
