@@ -1,118 +1,120 @@
 package dev.portalgateway;
 
-import java.io.FileNotFoundException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-import redis.embedded.RedisSentinel;
-import redis.embedded.RedisServer;
-import redis.embedded.core.ExecutableProvider;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 
 /**
  * Redis with Sentinel for tests, on free ports: a master, a replica and three sentinels
- * (quorum 2, a master down after 1 s), from the machine's {@code redis-server} when there
- * is one, else the binary embedded-redis ships (it runs in both modes).
+ * (quorum 2, a master down after 1 s), each a {@link RedisProcess} of its own.
  */
 public final class TestRedisSentinel implements AutoCloseable {
 
 	/** The name the sentinels monitor the master by. */
 	public static final String MASTER = "gateway-master";
 
-	private final TestRedis master;
+	private final RedisProcess master;
 
-	private final RedisServer replica;
+	private final RedisProcess replica;
 
-	private final List<RedisSentinel> sentinels = new ArrayList<>();
+	private final List<RedisProcess> sentinels = new ArrayList<>();
 
-	private final List<Integer> sentinelPorts = new ArrayList<>();
-
-	private TestRedisSentinel() throws IOException {
-		ExecutableProvider binary = binary();
-		this.master = TestRedis.start();
-		this.replica = RedisServer.newRedisServer()
-			.executableProvider(binary)
-			.port(freePort())
-			.bind("127.0.0.1")
-			.slaveOf("127.0.0.1", this.master.port())
-			.setting("save \"\"")
-			.setting("appendonly no")
-			.build();
-		this.replica.start();
+	private TestRedisSentinel() {
+		this.master = RedisProcess.server();
+		this.replica = RedisProcess.server("replicaof 127.0.0.1 " + this.master.port());
 		for (int i = 0; i < 3; i++) {
-			int port = freePort();
-			RedisSentinel sentinel = RedisSentinel.newRedisSentinel()
-				.executableProvider(binary)
-				.bind("127.0.0.1")
-				.port(port)
-				.masterName(MASTER)
-				.masterPort(this.master.port())
-				.quorumSize(2)
-				.downAfterMilliseconds(1000)
-				.failOverTimeout(3000)
-				.build();
-			sentinel.start();
-			this.sentinels.add(sentinel);
-			this.sentinelPorts.add(port);
+			this.sentinels
+				.add(RedisProcess.sentinel("sentinel monitor " + MASTER + " 127.0.0.1 " + this.master.port() + " 2",
+						"sentinel down-after-milliseconds " + MASTER + " 1000",
+						"sentinel failover-timeout " + MASTER + " 3000", "sentinel parallel-syncs " + MASTER + " 1"));
 		}
+		awaitReplicaKnown();
 	}
 
 	public static TestRedisSentinel start() {
-		try {
-			return new TestRedisSentinel();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		return new TestRedisSentinel();
 	}
 
 	/** The sentinels, as {@code spring.data.redis.sentinel.nodes} takes them. */
 	public String nodes() {
-		return this.sentinelPorts.stream().map((port) -> "127.0.0.1:" + port).collect(Collectors.joining(","));
+		return this.sentinels.stream().map(RedisProcess::address).collect(Collectors.joining(","));
 	}
 
 	/** The master as it was at start. */
-	public TestRedis master() {
+	public RedisProcess master() {
 		return this.master;
+	}
+
+	/** The replica as it was at start. */
+	public RedisProcess replica() {
+		return this.replica;
+	}
+
+	/** The master's port as the sentinels say now. */
+	public int masterPort() {
+		return withSentinel(
+				(sentinel) -> ((java.net.InetSocketAddress) sentinel.sync().getMasterAddrByName(MASTER)).getPort());
+	}
+
+	/**
+	 * Asks the sentinels for a failover ({@code SENTINEL FAILOVER}), as an operator
+	 * would.
+	 */
+	public void failover() {
+		withSentinel((sentinel) -> sentinel.sync().failover(MASTER));
+	}
+
+	/**
+	 * Waits (up to 10 s) until every sentinel knows the replica: a sentinel learns of
+	 * replicas from the master's {@code INFO}, and refuses a failover before it has.
+	 */
+	private void awaitReplicaKnown() {
+		for (RedisProcess sentinel : this.sentinels) {
+			RedisClient client = RedisClient.create();
+			try (StatefulRedisSentinelConnection<String, String> connection = client
+				.connectSentinel(RedisURI.create("redis://" + sentinel.address()))) {
+				Poll.until(Duration.ofSeconds(10),
+						() -> !connection.sync().replicas(MASTER).isEmpty() && Integer
+							.parseInt(connection.sync().master(MASTER).getOrDefault("num-other-sentinels", "0")) >= 2,
+						() -> "The sentinel did not find the replica and the other sentinels:\n" + sentinel.log());
+			}
+			finally {
+				client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+			}
+		}
+	}
+
+	private <T> T withSentinel(java.util.function.Function<StatefulRedisSentinelConnection<String, String>, T> action) {
+		RedisClient client = RedisClient.create();
+		try (StatefulRedisSentinelConnection<String, String> connection = client
+			.connectSentinel(RedisURI.create("redis://" + this.sentinels.get(0).address()))) {
+			return action.apply(connection);
+		}
+		finally {
+			client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+		}
+	}
+
+	/** What the processes wrote, for a failing test's message. */
+	public String logs() {
+		StringBuilder logs = new StringBuilder();
+		logs.append("--- master\n").append(this.master.log()).append("--- replica\n").append(this.replica.log());
+		for (RedisProcess sentinel : this.sentinels) {
+			logs.append("--- sentinel ").append(sentinel.port()).append('\n').append(sentinel.log());
+		}
+		return logs.toString();
 	}
 
 	@Override
 	public void close() {
-		for (RedisSentinel sentinel : this.sentinels) {
-			stop(sentinel);
-		}
-		stop(this.replica);
-		this.master.stop();
-	}
-
-	private static void stop(redis.embedded.Redis redis) {
-		try {
-			redis.stop();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
-
-	private static ExecutableProvider binary() {
-		try {
-			return ExecutableProvider.newExecutableInPath("redis-server");
-		}
-		catch (FileNotFoundException ex) {
-			return ExecutableProvider.newJarResourceProvider();
-		}
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		this.sentinels.forEach(RedisProcess::close);
+		this.replica.close();
+		this.master.close();
 	}
 
 }

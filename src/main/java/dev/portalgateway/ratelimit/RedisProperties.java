@@ -32,7 +32,8 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
  * @param sentinel Redis with Sentinel: the master's name and the sentinels; the master is
  * found through them and followed across failovers ({@code username}, {@code password},
  * {@code database} and {@code ssl} above apply to the master)
- * @param cluster Redis Cluster: its nodes (not supported yet: refused at startup)
+ * @param cluster Redis Cluster: some of its nodes, from which the client learns the rest
+ * ({@code username}, {@code password} and {@code ssl} above apply to every node)
  */
 @ConfigurationProperties("spring.data.redis")
 public record RedisProperties(@Nullable String url, String host, int port, @Nullable String username,
@@ -79,8 +80,7 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 					+ ((sentinel != null) ? "sentinel" : "cluster") + " are both set: choose one topology");
 		}
 		if (cluster != null) {
-			throw new IllegalArgumentException(
-					"spring.data.redis.cluster is not supported yet: use a single Redis or Redis with Sentinel");
+			cluster.validate();
 		}
 		if (sentinel != null) {
 			sentinel.validate();
@@ -108,30 +108,72 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 			uri = RedisURI.create(this.url);
 		}
 		else {
-			RedisURI.Builder builder = (sentinels != null) ? sentinels.builder()
+			RedisURI.Builder builder = (sentinels != null) ? sentinels.builder(this.ssl.enabled())
 					: RedisURI.builder().withHost(this.host).withPort(this.port);
 			builder.withDatabase(this.database).withSsl(this.ssl.enabled());
-			if (this.password != null && this.username != null) {
-				builder.withAuthentication(this.username, this.password);
-			}
-			else if (this.password != null) {
-				builder.withPassword(this.password.toCharArray());
-			}
+			authenticate(builder, this.username, this.password);
 			uri = builder.build();
 		}
 		return uri;
 	}
 
-	/** Which topology: {@code standalone} or {@code sentinel}. */
+	/**
+	 * The nodes of the Redis Cluster to learn the topology from, each with the
+	 * credentials and TLS of the others (only with {@code spring.data.redis.cluster}).
+	 */
+	public List<RedisURI> clusterUris() {
+		Cluster nodes = java.util.Objects.requireNonNull(this.cluster, "not a Redis Cluster");
+		return nodes.nodes().stream().map((node) -> {
+			RedisURI.Builder builder = address(node).withSsl(this.ssl.enabled());
+			authenticate(builder, this.username, this.password);
+			return builder.build();
+		}).toList();
+	}
+
+	/** Which topology: {@code standalone}, {@code sentinel} or {@code cluster}. */
 	public String topology() {
-		return (this.sentinel != null) ? "sentinel" : "standalone";
+		return (this.sentinel != null) ? "sentinel" : (this.cluster != null) ? "cluster" : "standalone";
+	}
+
+	private static void authenticate(RedisURI.Builder builder, @Nullable String username, @Nullable String password) {
+		if (password != null && username != null) {
+			builder.withAuthentication(username, password);
+		}
+		else if (password != null) {
+			builder.withPassword(password.toCharArray());
+		}
+	}
+
+	private static final Pattern NODE = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):(\\d{1,5})");
+
+	/**
+	 * Refuses nodes that are not {@code host:port}, naming the property and index only.
+	 */
+	private static void validateNodes(String property, List<String> nodes) {
+		for (int i = 0; i < nodes.size(); i++) {
+			Matcher node = NODE.matcher(nodes.get(i).strip());
+			if (!node.matches() || Integer.parseInt(node.group(2)) < 1 || Integer.parseInt(node.group(2)) > 65535) {
+				throw new IllegalArgumentException(property + "[" + i + "] must be host:port (IPv6 as [address]:port)");
+			}
+		}
+	}
+
+	/** A validated {@code host:port} ({@code [v6]:port}) as an address builder. */
+	private static RedisURI.Builder address(String node) {
+		Matcher parts = NODE.matcher(node.strip());
+		if (!parts.matches()) {
+			throw new IllegalStateException("validated before");
+		}
+		return RedisURI.builder()
+			.withHost(parts.group(1).replace("[", "").replace("]", ""))
+			.withPort(Integer.parseInt(parts.group(2)));
 	}
 
 	@Override
 	public String toString() {
 		return "RedisProperties["
-				+ ((this.url != null) ? "url=(set)"
-						: (this.sentinel != null) ? "sentinel=" + this.sentinel.master() : this.host + ":" + this.port)
+				+ ((this.url != null) ? "url=(set)" : (this.sentinel != null) ? "sentinel=" + this.sentinel.master()
+						: (this.cluster != null) ? "cluster" : this.host + ":" + this.port)
 				+ "]";
 	}
 
@@ -146,8 +188,6 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 	public record Sentinel(@Nullable String master, @Nullable List<String> nodes, @Nullable String username,
 			@Nullable String password) {
 
-		private static final Pattern NODE = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):(\\d{1,5})");
-
 		boolean configured() {
 			return (this.master != null && !this.master.isBlank()) || (this.nodes != null && !this.nodes.isEmpty());
 		}
@@ -161,50 +201,41 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 				throw new IllegalArgumentException(
 						"spring.data.redis.sentinel.nodes is required with spring.data.redis.sentinel.master");
 			}
-			for (int i = 0; i < this.nodes.size(); i++) {
-				Matcher node = NODE.matcher(this.nodes.get(i).strip());
-				if (!node.matches() || Integer.parseInt(node.group(2)) < 1 || Integer.parseInt(node.group(2)) > 65535) {
-					throw new IllegalArgumentException(
-							"spring.data.redis.sentinel.nodes[" + i + "] must be host:port (IPv6 as [address]:port)");
-				}
-			}
+			validateNodes("spring.data.redis.sentinel.nodes", this.nodes);
 		}
 
 		/** The master's address, through the sentinels. */
-		RedisURI.Builder builder() {
-			RedisURI.Builder builder = null;
+		RedisURI.Builder builder(boolean ssl) {
+			RedisURI.Builder builder = RedisURI.builder()
+				.withSentinelMasterId(java.util.Objects.requireNonNull(this.master));
 			for (String node : java.util.Objects.requireNonNull(this.nodes)) {
-				Matcher parts = NODE.matcher(node.strip());
-				parts.matches();
-				String host = parts.group(1).replace("[", "").replace("]", "");
-				int port = Integer.parseInt(parts.group(2));
-				RedisURI.Builder sentinel = RedisURI.builder().withHost(host).withPort(port);
-				if (this.password != null && this.username != null) {
-					sentinel.withAuthentication(this.username, this.password);
-				}
-				else if (this.password != null) {
-					sentinel.withPassword(this.password.toCharArray());
-				}
-				if (builder == null) {
-					builder = RedisURI.builder().withSentinelMasterId(java.util.Objects.requireNonNull(this.master));
-				}
+				RedisURI.Builder sentinel = address(node).withSsl(ssl);
+				authenticate(sentinel, this.username, this.password);
 				builder.withSentinel(sentinel.build());
 			}
-			return java.util.Objects.requireNonNull(builder);
+			return builder;
 		}
 
 	}
 
 	/**
-	 * Redis Cluster ({@code spring.data.redis.cluster}); not supported yet.
+	 * Redis Cluster ({@code spring.data.redis.cluster}).
 	 *
-	 * @param nodes the cluster's nodes
-	 * @param maxRedirects how many MOVED/ASK redirects to follow
+	 * @param nodes some of the cluster's nodes, {@code host:port}
+	 * @param maxRedirects how many MOVED/ASK redirects one command follows (default 5)
 	 */
-	public record Cluster(@Nullable List<String> nodes, @Nullable Integer maxRedirects) {
+	public record Cluster(List<String> nodes, int maxRedirects) {
 
-		public Cluster {
-			nodes = (nodes != null) ? nodes : List.of();
+		@ConstructorBinding
+		public Cluster(@Nullable List<String> nodes, @Nullable Integer maxRedirects) {
+			this((nodes != null) ? nodes : List.of(), (maxRedirects != null) ? maxRedirects : 5);
+		}
+
+		void validate() {
+			validateNodes("spring.data.redis.cluster.nodes", this.nodes);
+			if (this.maxRedirects < 1) {
+				throw new IllegalArgumentException("spring.data.redis.cluster.max-redirects must be at least 1");
+			}
 		}
 
 	}

@@ -20,15 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.portalgateway.system.Uuids;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
-import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -76,9 +72,7 @@ public class SharedQuotaStore {
 
 	private static final String HEARTBEAT_SCRIPT = script("heartbeat.lua");
 
-	private final RedisClient client;
-
-	private final RedisURI uri;
+	private final RedisConnector redis;
 
 	private final String windowSha;
 
@@ -111,7 +105,7 @@ public class SharedQuotaStore {
 	 */
 	private final int expectedReplicas;
 
-	private final AtomicReference<@Nullable StatefulRedisConnection<String, String>> connection = new AtomicReference<>();
+	private final AtomicReference<@Nullable StatefulConnection<String, String>> connection = new AtomicReference<>();
 
 	private volatile @Nullable Disposable heartbeats;
 
@@ -126,9 +120,22 @@ public class SharedQuotaStore {
 	 * Connects at once (this runs at startup, off the event loops); if Redis is not there
 	 * yet the store starts degraded and heartbeats connect it later, asynchronously.
 	 */
-	public SharedQuotaStore(RedisURI uri, Duration connectTimeout, String keyFingerprint, int expectedReplicas,
+	public SharedQuotaStore(RedisProperties redis, String keyFingerprint, int expectedReplicas, Duration timeout,
+			MeterRegistry meters) {
+		this((resources) -> RedisConnector.of(redis, resources), redis.connectTimeout(), keyFingerprint,
+				expectedReplicas, timeout, meters);
+	}
+
+	/** A store on one Redis at {@code uri} (tests). */
+	SharedQuotaStore(RedisURI uri, Duration connectTimeout, String keyFingerprint, int expectedReplicas,
 			Duration timeout, MeterRegistry meters) {
-		this.uri = uri;
+		this((resources) -> RedisConnector.single(uri, resources, connectTimeout), connectTimeout, keyFingerprint,
+				expectedReplicas, timeout, meters);
+	}
+
+	private SharedQuotaStore(java.util.function.Function<ClientResources, RedisConnector> connector,
+			Duration connectTimeout, String keyFingerprint, int expectedReplicas, Duration timeout,
+			MeterRegistry meters) {
 		this.prefix = "{gw:" + keyFingerprint + "}:";
 		this.timeout = timeout;
 		this.expectedReplicas = expectedReplicas;
@@ -141,27 +148,21 @@ public class SharedQuotaStore {
 		this.fairSha = sha1(FAIR);
 		this.fairViewSha = sha1(FAIR_VIEW);
 		this.heartbeatSha = sha1(HEARTBEAT_SCRIPT);
-		// A dedicated Lettuce connection: commands fail at once while Redis is away (the
+		// A dedicated Lettuce client: commands fail at once while Redis is away (the
 		// gateway then enforces its local share), and Lettuce reconnects within a second.
 		this.resources = DefaultClientResources.builder()
 			.reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
 			.build();
-		this.client = RedisClient.create(this.resources);
-		this.client.setOptions(ClientOptions.builder()
-			.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-			.socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
-			.build());
+		this.redis = connector.apply(this.resources);
 		// Waits here, on the startup thread, at most the connect timeout (and a little
 		// for
 		// DNS): a Redis that never answers must not hold startup.
-		CompletableFuture<StatefulRedisConnection<String, String>> connecting = this.client
-			.connectAsync(StringCodec.UTF8, uri)
-			.toCompletableFuture();
+		CompletableFuture<StatefulConnection<String, String>> connecting = this.redis.connect();
 		try {
-			StatefulRedisConnection<String, String> connected = connecting.get(connectTimeout.toMillis() + 1000,
+			StatefulConnection<String, String> connected = connecting.get(connectTimeout.toMillis() + 1000,
 					TimeUnit.MILLISECONDS);
 			this.connection.set(connected);
-			warmUp(connected, connectTimeout);
+			warmUp(this.redis.commands(connected), connectTimeout);
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			connecting.cancel(true);
@@ -183,14 +184,13 @@ public class SharedQuotaStore {
 	 * Loads the scripts and makes one round trip before the first request, so the first
 	 * burst does not pay for {@code NOSCRIPT} and a cold connection (and time out).
 	 */
-	private void warmUp(StatefulRedisConnection<String, String> connected, Duration connectTimeout)
+	private void warmUp(RedisClusterReactiveCommands<String, String> commands, Duration connectTimeout)
 			throws InterruptedException {
 		try {
-			connected.async().scriptLoad(WINDOW).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
-			connected.async().scriptLoad(COOLDOWN).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
-			connected.async().scriptLoad(FAIR).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
-			connected.async().scriptLoad(FAIR_VIEW).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
-			connected.async().scriptLoad(HEARTBEAT_SCRIPT).get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			// On a Cluster, Lettuce loads each script on every master.
+			for (String script : List.of(WINDOW, COOLDOWN, FAIR, FAIR_VIEW, HEARTBEAT_SCRIPT)) {
+				commands.scriptLoad(script).toFuture().get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			}
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			// The first call loads them by text instead (EVAL after NOSCRIPT).
@@ -219,18 +219,18 @@ public class SharedQuotaStore {
 		}
 	}
 
-	private Mono<RedisReactiveCommands<String, String>> commands() {
-		StatefulRedisConnection<String, String> current = this.connection.get();
+	private Mono<RedisClusterReactiveCommands<String, String>> commands() {
+		StatefulConnection<String, String> current = this.connection.get();
 		if (current != null) {
-			return Mono.just(current.reactive());
+			return Mono.just(this.redis.commands(current));
 		}
 		// Not connected since startup: connect asynchronously, never blocking a thread.
-		return Mono.fromCompletionStage(this.client.connectAsync(StringCodec.UTF8, this.uri))
+		return Mono.fromCompletionStage(this.redis::connect)
 			.map((opened) -> this.connection.compareAndSet(null, opened) ? opened : closeExtra(opened))
-			.map(StatefulRedisConnection::reactive);
+			.map(this.redis::commands);
 	}
 
-	private StatefulRedisConnection<String, String> closeExtra(StatefulRedisConnection<String, String> extra) {
+	private StatefulConnection<String, String> closeExtra(StatefulConnection<String, String> extra) {
 		extra.closeAsync();
 		return java.util.Objects.requireNonNull(this.connection.get());
 	}
@@ -446,9 +446,9 @@ public class SharedQuotaStore {
 		if (running != null) {
 			running.dispose();
 		}
-		StatefulRedisConnection<String, String> current = this.connection.getAndSet(null);
+		StatefulConnection<String, String> current = this.connection.getAndSet(null);
 		if (current != null) {
-			current.reactive()
+			this.redis.commands(current)
 				.zrem(this.prefix + "replicas", this.instance)
 				.timeout(this.timeout.multipliedBy(4))
 				.onErrorResume((failure) -> Mono.empty())
@@ -470,7 +470,12 @@ public class SharedQuotaStore {
 	 * resources passed in to whoever made them.
 	 */
 	private void shutDown() {
-		this.client.shutdownAsync().whenComplete((done, failure) -> this.resources.shutdown());
+		this.redis.shutdownAsync().whenComplete((done, failure) -> this.resources.shutdown());
+	}
+
+	/** {@code standalone}, {@code sentinel} or {@code cluster}. */
+	public String topology() {
+		return this.redis.topology();
 	}
 
 	public boolean isDegraded() {

@@ -45,8 +45,8 @@ class WorkOsConfiguration {
 	@ConditionalOnProperty(name = "gateway.rate-limit.store", havingValue = "redis")
 	SharedQuotaStore sharedQuotaStore(RedisProperties redis, RateLimitProperties rateLimits,
 			WorkOsProperties properties, MeterRegistry meters) {
-		return new SharedQuotaStore(redis.toUri(), redis.connectTimeout(), properties.apiKey().fingerprint(),
-				rateLimits.expectedReplicas(), rateLimits.redisTimeout(), meters);
+		return new SharedQuotaStore(redis, properties.apiKey().fingerprint(), rateLimits.expectedReplicas(),
+				rateLimits.redisTimeout(), meters);
 	}
 
 	@Bean

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.Await;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.AfterEach;
 import reactor.core.publisher.Mono;
@@ -64,6 +65,13 @@ abstract class ReplicaFleet {
 	/** A replica's management port, for its actuator. */
 	String managementPort(int replica) {
 		return this.replicas.get(replica).getEnvironment().getProperty("local.management.port");
+	}
+
+	/** A replica's {@code /actuator/health}, as JSON. */
+	String health(int replica) {
+		return Await.value(this.client.get()
+			.uri("http://127.0.0.1:" + managementPort(replica) + "/actuator/health")
+			.exchangeToMono((response) -> response.bodyToMono(String.class)));
 	}
 
 	WebClient client() {

@@ -1,63 +1,97 @@
 package dev.portalgateway.ratelimit;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.Await;
-import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestRedisSentinel;
 import dev.portalgateway.WorkOsFixtures;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The shared budget on Redis with Sentinel (a master, a replica, three sentinels, all
- * real servers): three gateway replicas find the master through the sentinels and share
- * one budget, at the default settings.
+ * real servers): three gateway replicas find the master through the sentinels, share one
+ * budget, and follow a failover under load without a 5xx.
  */
 class SentinelIntegrationTests extends ReplicaFleet {
 
 	@RegisterExtension
 	static WireMockExtension workOs = WorkOsFixtures.workOs();
 
-	private static final int LIMIT = 10;
-
 	private TestRedisSentinel redis;
 
-	@BeforeEach
-	void startReplicas() {
+	private void startReplicas(String... settings) {
 		this.redis = TestRedisSentinel.start();
 		for (int i = 0; i < 3; i++) {
+			List<String> args = new ArrayList<>(Failover.callers());
+			args.add("--gateway.rate-limit.expected-replicas=3");
+			args.addAll(List.of(settings));
 			this.replicas.add(RedisReplica.startOverSentinel(TestRedisSentinel.MASTER, this.redis.nodes(),
-					workOs.baseUrl(), "--gateway.callers[0].name=billing",
-					"--gateway.callers[0].token-sha256=" + TestCallers.sha256(TestCallers.BILLING_TOKEN),
-					"--gateway.callers[0].intents=sso", "--gateway.rate-limit.expected-replicas=3",
-					"--gateway.rate-limit.portal-links.limit=" + LIMIT));
+					workOs.baseUrl(), args.toArray(String[]::new)));
 		}
 		workOsCreatesLinks(workOs);
 	}
 
 	@Override
 	void stopRedis() {
-		this.redis.close();
+		if (this.redis != null) {
+			this.redis.close();
+		}
 	}
 
 	@Test
 	void threeReplicasOverSentinelShareOneBudget() {
+		int limit = 10;
+		startReplicas("--gateway.rate-limit.portal-links.limit=" + limit);
 		assertThat(this.replicas)
 			.allSatisfy((replica) -> assertThat(replica.getBean(SharedQuotaStore.class).isDegraded()).isFalse());
-		List<Integer> statuses = Await.value(Flux.range(0, 60).flatMap((i) -> call(i % 3), 30).collectList());
+		List<Integer> statuses = Await
+			.value(Flux.range(0, 60).flatMap((i) -> link(Failover.TOKENS.get(i % 3), i % 3), 30).collectList());
 		assertThat(statuses).containsOnly(201, 429);
-		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSizeBetween(LIMIT - 2, LIMIT);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSizeBetween(limit - 2, limit);
+		assertThat(health(0))
+			.contains("\"rateLimitStore\":{\"details\":{\"topology\":\"sentinel\",\"replicas\":3},\"status\":\"UP\"}")
+			.doesNotContain("127.0.0.1")
+			.doesNotContain(Integer.toString(this.redis.master().port()));
 	}
 
-	private Mono<Integer> call(int replica) {
-		return link(TestCallers.BILLING_TOKEN, replica);
+	@Test
+	void followsAFailoverUnderLoadAtTheDefaults() {
+		startReplicas();
+		Failover.Run run = Failover.underLoad(this, this.redis::failover);
+		run.assertNoFailures();
+		Failover.awaitSharedAgain(this, run, this.redis.replica(), this.redis::logs);
+		// 100 per minute at the defaults: the budget ran out before the failover (at 3 s,
+		// 90 calls); the degraded stretch adds at most the local shares and the new
+		// master what its copy of the log lacks (the documented 3 × limit).
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSizeBetween(100, 3 * 100);
+	}
+
+	@Test
+	void followsAKilledMaster() {
+		startReplicas();
+		Failover.Run run = Failover.underLoad(this, this.redis.master()::kill);
+		run.assertNoFailures();
+		Failover.awaitSharedAgain(this, run, this.redis.replica(), this.redis::logs);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSizeBetween(100, 3 * 100);
+	}
+
+	@Test
+	void aWindowAfterAFailoverTheBudgetIsExactAgain() {
+		// A 2 s window instead of 60 s, so that the 12 s run holds windows before, during
+		// and well after the failover (the test above runs the same load at the
+		// defaults).
+		startReplicas("--gateway.rate-limit.portal-links.limit=10", "--gateway.rate-limit.portal-links.period=2s");
+		Failover.Run run = Failover.underLoad(this, this.redis::failover);
+		run.assertNoFailures();
+		run.assertWindows(WorkOsFixtures.linkRequests(workOs), 10, Duration.ofSeconds(2));
+		Failover.awaitSharedAgain(this, run, this.redis.replica(), this.redis::logs);
 	}
 
 }

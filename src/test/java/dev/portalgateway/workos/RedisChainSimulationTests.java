@@ -17,10 +17,10 @@ import dev.portalgateway.TestRedis;
 import dev.portalgateway.ratelimit.KeyCooldown;
 import dev.portalgateway.ratelimit.Operation;
 import dev.portalgateway.ratelimit.RateLimitProperties;
+import dev.portalgateway.ratelimit.RedisProperties;
 import dev.portalgateway.ratelimit.SharedQuotaStore;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
 import dev.portalgateway.system.GatewayProblem;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -222,8 +222,9 @@ class RedisChainSimulationTests {
 			SplittableRandom jitter = new SplittableRandom(seeded.seed());
 			for (int i = 0; i < REPLICAS; i++) {
 				MeterRegistry meters = new SimpleMeterRegistry();
-				SharedQuotaStore store = new SharedQuotaStore(RedisURI.create(redis.url()), Duration.ofSeconds(2),
-						fingerprint, REPLICAS, REDIS_TIMEOUT, meters);
+				SharedQuotaStore store = new SharedQuotaStore(
+						new RedisProperties(redis.url(), null, null, null, null, null, null, null), fingerprint,
+						REPLICAS, REDIS_TIMEOUT, meters);
 				store.startHeartbeats();
 				UpstreamQuotas quotas = new UpstreamQuotas(
 						new RateLimitProperties(new RateLimitProperties.Quota(this.limit, this.period, null), null),

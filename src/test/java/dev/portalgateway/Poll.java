@@ -1,0 +1,40 @@
+package dev.portalgateway;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Waits in real time for an outside process to reach a state (a Redis server ready, a
+ * sentinel aware of a replica, a cluster's slots covered). Test servers run on the
+ * machine's clock, so no virtual time can drive them; checkstyle allows a sleep here and
+ * nowhere else in the tests. Assertions about timing never use it.
+ */
+public final class Poll {
+
+	private static final Duration EVERY = Duration.ofMillis(20);
+
+	private Poll() {
+	}
+
+	/**
+	 * Checks {@code done} every 20 ms until it holds; after {@code within}, fails with
+	 * {@code why} (what was awaited and what the process said).
+	 */
+	public static void until(Duration within, BooleanSupplier done, Supplier<String> why) {
+		long deadline = System.nanoTime() + within.toNanos();
+		while (!done.getAsBoolean()) {
+			if (System.nanoTime() - deadline > 0) {
+				throw new IllegalStateException(why.get());
+			}
+			try {
+				Thread.sleep(EVERY.toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Interrupted while waiting: " + why.get(), ex);
+			}
+		}
+	}
+
+}

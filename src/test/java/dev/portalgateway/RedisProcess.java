@@ -1,0 +1,205 @@
+package dev.portalgateway;
+
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.api.sync.RedisCommands;
+import org.jspecify.annotations.Nullable;
+import redis.embedded.core.ExecutableProvider;
+
+/**
+ * One {@code redis-server} process (a server or, with {@code --sentinel}, a sentinel) in
+ * a directory of its own, with its own config file and its output in a log file there:
+ * sentinels and cluster nodes rewrite their config files, so they must not share one, and
+ * a test that fails can show what the server said. The binary is the machine's
+ * {@code redis-server} when there is one, else the Redis 6.2 binary that embedded-redis
+ * ships (it runs in every mode).
+ */
+public final class RedisProcess implements AutoCloseable {
+
+	private static final Duration READY_WITHIN = Duration.ofSeconds(10);
+
+	private final int port;
+
+	private final Path directory;
+
+	private final List<String> command;
+
+	private Process process;
+
+	private io.lettuce.core.@Nullable RedisClient client;
+
+	private RedisProcess(int port, Path directory, List<String> command) {
+		this.port = port;
+		this.directory = directory;
+		this.command = command;
+	}
+
+	/** A server on a free port with these extra config lines. */
+	public static RedisProcess server(String... config) {
+		return start(false, config);
+	}
+
+	/** A sentinel on a free port with these extra config lines. */
+	public static RedisProcess sentinel(String... config) {
+		return start(true, config);
+	}
+
+	private static RedisProcess start(boolean sentinel, String... config) {
+		try {
+			int port = freePort();
+			Path directory = Files.createTempDirectory("redis-" + port + "-");
+			directory.toFile().deleteOnExit();
+			List<String> lines = new ArrayList<>(
+					List.of("port " + port, "bind 127.0.0.1", "daemonize no", "dir " + directory, "logfile \"\""));
+			if (!sentinel) {
+				lines.addAll(List.of("save \"\"", "appendonly no"));
+			}
+			lines.addAll(List.of(config));
+			Path conf = directory.resolve(sentinel ? "sentinel.conf" : "redis.conf");
+			Files.write(conf, lines);
+			List<String> command = new ArrayList<>(List.of(binary().getAbsolutePath(), conf.toString()));
+			if (sentinel) {
+				command.add("--sentinel");
+			}
+			RedisProcess redis = new RedisProcess(port, directory, command);
+			redis.restart();
+			return redis;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Starts the process (again, after {@link #kill()}) on the same port and config. */
+	public void restart() {
+		try {
+			this.process = new ProcessBuilder(this.command).directory(this.directory.toFile())
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.directory.resolve("output.log").toFile()))
+				.start();
+			awaitReady();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private void awaitReady() {
+		Poll.until(READY_WITHIN, () -> {
+			if (!this.process.isAlive()) {
+				throw new IllegalStateException("redis-server exited:\n" + log());
+			}
+			return pong();
+		}, () -> "redis-server not ready within " + READY_WITHIN.toSeconds() + " s:\n" + log());
+	}
+
+	private boolean pong() {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 200);
+			socket.setSoTimeout(500);
+			OutputStream out = socket.getOutputStream();
+			out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			InputStream in = socket.getInputStream();
+			byte[] answer = new byte[7];
+			int read = in.readNBytes(answer, 0, answer.length);
+			return new String(answer, 0, read, StandardCharsets.US_ASCII).startsWith("+PONG");
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	public String address() {
+		return "127.0.0.1:" + this.port;
+	}
+
+	/**
+	 * Commands on a connection of this test's own (opened on first use, closed with the
+	 * process), for looking into the server directly.
+	 */
+	public RedisCommands<String, String> commands() {
+		if (this.client == null) {
+			this.client = io.lettuce.core.RedisClient.create("redis://" + address());
+		}
+		return this.client.connect().sync();
+	}
+
+	/** What the process has written so far. */
+	public String log() {
+		try {
+			Path output = this.directory.resolve("output.log");
+			return Files.exists(output) ? Files.readString(output) : "";
+		}
+		catch (IOException ex) {
+			return "(log unreadable: " + ex + ")";
+		}
+	}
+
+	/** Kills the process at once (SIGKILL), as a crashed node. */
+	public void kill() {
+		this.process.destroyForcibly();
+		try {
+			this.process.waitFor(5, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Override
+	public void close() {
+		if (this.client != null) {
+			this.client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+			this.client = null;
+		}
+		this.process.destroy();
+		try {
+			if (!this.process.waitFor(5, TimeUnit.SECONDS)) {
+				kill();
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			kill();
+		}
+	}
+
+	private static File binary() throws IOException {
+		try {
+			return ExecutableProvider.newExecutableInPath("redis-server").get();
+		}
+		catch (FileNotFoundException ex) {
+			return ExecutableProvider.newJarResourceProvider().get();
+		}
+	}
+
+	private static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}
