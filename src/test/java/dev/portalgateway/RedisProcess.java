@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.jspecify.annotations.Nullable;
 import redis.embedded.core.ExecutableProvider;
@@ -42,6 +43,8 @@ public final class RedisProcess implements AutoCloseable {
 	private Process process;
 
 	private io.lettuce.core.@Nullable RedisClient client;
+
+	private @Nullable StatefulRedisConnection<String, String> connection;
 
 	private RedisProcess(int port, Path directory, List<String> command) {
 		this.port = port;
@@ -140,8 +143,9 @@ public final class RedisProcess implements AutoCloseable {
 	public RedisCommands<String, String> commands() {
 		if (this.client == null) {
 			this.client = io.lettuce.core.RedisClient.create("redis://" + address());
+			this.connection = this.client.connect();
 		}
-		return this.client.connect().sync();
+		return java.util.Objects.requireNonNull(this.connection).sync();
 	}
 
 	/** What the process has written so far. */
@@ -171,6 +175,7 @@ public final class RedisProcess implements AutoCloseable {
 		if (this.client != null) {
 			this.client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
 			this.client = null;
+			this.connection = null;
 		}
 		this.process.destroy();
 		try {

@@ -143,7 +143,12 @@ abstract sealed class RedisConnector {
 
 		@Override
 		CompletableFuture<StatefulConnection<String, String>> connect() {
-			return this.client.connectAsync(StringCodec.UTF8).thenApply((connection) -> connection);
+			// The async connect needs the topology first; the blocking connect would read
+			// it on the caller's thread.
+			return this.client.refreshPartitionsAsync()
+				.toCompletableFuture()
+				.thenCompose((topology) -> this.client.connectAsync(StringCodec.UTF8))
+				.thenApply((connection) -> connection);
 		}
 
 		@Override

@@ -39,6 +39,13 @@ final class RedisReplica {
 		return startWith(workOsBaseUrl, args);
 	}
 
+	/** Starts a replica over a Redis Cluster: some of its nodes. */
+	static ConfigurableApplicationContext startOverCluster(String nodes, String workOsBaseUrl, String... more) {
+		List<String> args = new ArrayList<>(List.of("--spring.data.redis.cluster.nodes=" + nodes));
+		args.addAll(List.of(more));
+		return startWith(workOsBaseUrl, args);
+	}
+
 	private static ConfigurableApplicationContext startWith(String workOsBaseUrl, List<String> redis) {
 		List<String> args = new ArrayList<>(
 				List.of("--server.port=0", "--management.server.port=0", "--gateway.workos.base-url=" + workOsBaseUrl,
