@@ -66,7 +66,6 @@ public final class RedisProcess implements AutoCloseable {
 		try {
 			int port = freePort();
 			Path directory = Files.createTempDirectory("redis-" + port + "-");
-			directory.toFile().deleteOnExit();
 			List<String> lines = new ArrayList<>(
 					List.of("port " + port, "bind 127.0.0.1", "daemonize no", "dir " + directory, "logfile \"\""));
 			if (!sentinel) {
@@ -187,15 +186,37 @@ public final class RedisProcess implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			kill();
 		}
+		delete(this.directory);
 	}
 
-	private static File binary() throws IOException {
-		try {
-			return ExecutableProvider.newExecutableInPath("redis-server").get();
+	private static void delete(Path directory) {
+		try (java.util.stream.Stream<Path> files = Files.walk(directory)) {
+			files.sorted(java.util.Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
 		}
-		catch (FileNotFoundException ex) {
-			return ExecutableProvider.newJarResourceProvider().get();
+		catch (IOException ex) {
+			// A temporary directory left behind is harmless.
 		}
+	}
+
+	private static @Nullable File binary;
+
+	/**
+	 * The {@code redis-server} to run: the machine's, else the one embedded-redis ships,
+	 * unpacked once per test JVM (each unpacking is a 9 MB temporary file).
+	 */
+	public static synchronized File binary() throws IOException {
+		if (binary == null) {
+			try {
+				binary = ExecutableProvider.newExecutableInPath("redis-server").get();
+			}
+			catch (FileNotFoundException ex) {
+				File unpacked = ExecutableProvider.newJarResourceProvider().get();
+				unpacked.deleteOnExit();
+				unpacked.getParentFile().deleteOnExit();
+				binary = unpacked;
+			}
+		}
+		return binary;
 	}
 
 	private static int freePort() {

@@ -47,6 +47,7 @@ public final class TestRedis implements AutoCloseable {
 			Optional<Path> installed = installed();
 			this.server = installed.isPresent() ? new RedisServer(this.port, installed.get().toFile())
 					: RedisServer.newRedisServer()
+						.executableProvider(RedisProcess::binary)
 						.port(this.port)
 						.setting("save \"\"")
 						.setting("appendonly no")

@@ -311,6 +311,42 @@ class HelmChartTests {
 		assertThat(env(chart, "SPRING_DATA_REDIS_USERNAME").getValue()).isEqualTo("portal-gateway");
 		assertThat(chart.manifest).doesNotContain("SPRING_DATA_REDIS_HOST");
 		// What the gateway binds from those variables: a valid Sentinel configuration.
+		dev.portalgateway.ratelimit.RedisProperties redis = boundRedis(chart);
+		assertThat(redis.topology()).isEqualTo("sentinel");
+		assertThat(redis.toUri().getSentinels()).hasSize(3);
+		assertThatException()
+			.isThrownBy(() -> RenderedChart.render("sentinel-values.yaml",
+					(command) -> command.set("redis.host", "redis.platform")))
+			.withMessageContaining("choose one topology");
+	}
+
+	@Test
+	void findsARedisClusterThroughItsNodes() throws IOException {
+		RenderedChart chart = RenderedChart.render("cluster-values.yaml");
+		assertThat(env(chart, "SPRING_DATA_REDIS_CLUSTER_NODES").getValue()).startsWith("redis-cluster-0.");
+		assertThat(env(chart, "SPRING_DATA_REDIS_PASSWORD").getValueFrom().getSecretKeyRef().getName())
+			.isEqualTo("platform-redis");
+		assertThat(chart.manifest).doesNotContain("SPRING_DATA_REDIS_HOST").doesNotContain("SENTINEL");
+		dev.portalgateway.ratelimit.RedisProperties redis = boundRedis(chart);
+		assertThat(redis.topology()).isEqualTo("cluster");
+		assertThat(redis.cluster().maxRedirects()).isEqualTo(5);
+		assertThat(redis.clusterUris()).hasSize(3).allSatisfy((node) -> {
+			assertThat(node.isSsl()).isTrue();
+			assertThat(node.getUsername()).isEqualTo("portal-gateway");
+		});
+		assertThatException()
+			.isThrownBy(() -> RenderedChart.render("cluster-values.yaml",
+					(command) -> command.set("redis.sentinel.master", "gw")
+						.set("redis.sentinel.nodes[0]", "sentinel:26379")))
+			.withMessageContaining("choose one topology");
+	}
+
+	/**
+	 * What the gateway binds from the chart's {@code SPRING_DATA_REDIS_*} variables,
+	 * named as the process environment is; a variable from a Secret stands in as
+	 * {@code from-a-secret}.
+	 */
+	private static dev.portalgateway.ratelimit.RedisProperties boundRedis(RenderedChart chart) {
 		Map<String, Object> variables = new java.util.HashMap<>();
 		for (V1EnvVar variable : chart.one(V1Deployment.class)
 			.getSpec()
@@ -319,26 +355,19 @@ class HelmChartTests {
 			.getContainers()
 			.get(0)
 			.getEnv()) {
-			if (variable.getName().startsWith("SPRING_DATA_REDIS") && variable.getValue() != null) {
-				variables.put(variable.getName(), variable.getValue());
+			if (variable.getName().startsWith("SPRING_DATA_REDIS")) {
+				variables.put(variable.getName(),
+						(variable.getValue() != null) ? variable.getValue() : "from-a-secret");
 			}
 		}
 		StandardEnvironment environment = new StandardEnvironment();
-		// Named as the process environment is, so Spring binds the names as it would
-		// there.
 		environment.getPropertySources()
 			.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
 					new org.springframework.core.env.SystemEnvironmentPropertySource(
 							StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
-		dev.portalgateway.ratelimit.RedisProperties redis = Binder.get(environment)
+		return Binder.get(environment)
 			.bind("spring.data.redis", dev.portalgateway.ratelimit.RedisProperties.class)
 			.get();
-		assertThat(redis.topology()).isEqualTo("sentinel");
-		assertThat(redis.toUri().getSentinels()).hasSize(3);
-		assertThatException()
-			.isThrownBy(() -> RenderedChart.render("sentinel-values.yaml",
-					(command) -> command.set("redis.host", "redis.platform")))
-			.withMessageContaining("choose one topology");
 	}
 
 	@Test
@@ -392,7 +421,8 @@ class HelmChartTests {
 			"auth.jwt.clockSkew=soon", "auth.jwt.issuer=", "auth.jwt.enable=true", "callers[0].organizations[0]=acme",
 			"callers[0].it-contact-emails=allowed", "callers[0].it-contact-emails[0]=@example.com",
 			"callers[0].weight=0", "callers[0].weight=1001", "callers[0].max-links=0",
-			"redis.sentinel.nodes[0]=no-port", "redis.sentinel.master=gw" })
+			"redis.sentinel.nodes[0]=no-port", "redis.sentinel.master=gw", "redis.cluster.nodes[0]=no-port",
+			"redis.cluster.maxRedirects=0" })
 	void rejectsValuesThatBreakTheSchema(String set) {
 		String[] pair = set.split("=", 2);
 		assertThatException().isThrownBy(
