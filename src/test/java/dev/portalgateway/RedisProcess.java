@@ -46,28 +46,47 @@ public final class RedisProcess implements AutoCloseable {
 
 	private @Nullable StatefulRedisConnection<String, String> connection;
 
-	private RedisProcess(int port, Path directory, List<String> command) {
+	private final @Nullable TlsCertificates tls;
+
+	private RedisProcess(int port, Path directory, List<String> command, @Nullable TlsCertificates tls) {
 		this.port = port;
 		this.directory = directory;
 		this.command = command;
+		this.tls = tls;
 	}
 
 	/** A server on a free port with these extra config lines. */
 	public static RedisProcess server(String... config) {
-		return start(false, config);
+		return start(false, null, config);
 	}
 
 	/** A sentinel on a free port with these extra config lines. */
 	public static RedisProcess sentinel(String... config) {
-		return start(true, config);
+		return start(true, null, config);
 	}
 
-	private static RedisProcess start(boolean sentinel, String... config) {
+	/**
+	 * A server ({@code sentinel} false) or sentinel that speaks only TLS on its port,
+	 * with this certificate, to clients and (as a client) to other servers and sentinels.
+	 */
+	public static RedisProcess withTls(TlsCertificates tls, boolean sentinel, String... config) {
+		return start(sentinel, tls, config);
+	}
+
+	private static RedisProcess start(boolean sentinel, @Nullable TlsCertificates tls, String... config) {
 		try {
 			int port = freePort();
 			Path directory = Files.createTempDirectory("redis-" + port + "-");
 			List<String> lines = new ArrayList<>(
-					List.of("port " + port, "bind 127.0.0.1", "daemonize no", "dir " + directory, "logfile \"\""));
+					List.of("bind 127.0.0.1", "daemonize no", "dir " + directory, "logfile \"\""));
+			if (tls != null) {
+				lines.addAll(List.of("port 0", "tls-port " + port, "tls-cert-file " + tls.certificate(),
+						"tls-key-file " + tls.privateKey(), "tls-ca-cert-file " + tls.certificate(),
+						"tls-auth-clients no", "tls-replication yes"));
+			}
+			else {
+				lines.add("port " + port);
+			}
 			if (!sentinel) {
 				lines.addAll(List.of("save \"\"", "appendonly no"));
 			}
@@ -78,7 +97,7 @@ public final class RedisProcess implements AutoCloseable {
 			if (sentinel) {
 				command.add("--sentinel");
 			}
-			RedisProcess redis = new RedisProcess(port, directory, command);
+			RedisProcess redis = new RedisProcess(port, directory, command, tls);
 			redis.restart();
 			return redis;
 		}
@@ -111,7 +130,7 @@ public final class RedisProcess implements AutoCloseable {
 	}
 
 	private boolean pong() {
-		try (Socket socket = new Socket()) {
+		try (Socket socket = (this.tls != null) ? trustingAll().getSocketFactory().createSocket() : new Socket()) {
 			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 200);
 			socket.setSoTimeout(500);
 			OutputStream out = socket.getOutputStream();
@@ -141,7 +160,13 @@ public final class RedisProcess implements AutoCloseable {
 	 */
 	public RedisCommands<String, String> commands() {
 		if (this.client == null) {
-			this.client = io.lettuce.core.RedisClient.create("redis://" + address());
+			this.client = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.builder()
+				.withHost("127.0.0.1")
+				.withPort(this.port)
+				.withSsl(this.tls != null)
+				.withVerifyPeer(false)
+				.build());
+			this.client.setOptions(clientOptions());
 			this.connection = this.client.connect();
 		}
 		return java.util.Objects.requireNonNull(this.connection).sync();
@@ -195,6 +220,45 @@ public final class RedisProcess implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			// A temporary directory left behind is harmless.
+		}
+	}
+
+	/**
+	 * Options for the tests' own Lettuce clients: TLS contexts draw on the gateway's
+	 * seeded generator, as the store's do (the JDK's default would read
+	 * {@code /dev/urandom} on Lettuce's event loop, which BlockHound refuses).
+	 */
+	public static io.lettuce.core.ClientOptions clientOptions() {
+		return io.lettuce.core.ClientOptions.builder()
+			.sslOptions(io.lettuce.core.SslOptions.builder()
+				.jdkSslProvider()
+				.sslContext((context) -> context.secureRandom(dev.portalgateway.system.Uuids.generator()))
+				.build())
+			.build();
+	}
+
+	/** A TLS context that trusts any server: for a readiness ping, never for a test. */
+	private static javax.net.ssl.SSLContext trustingAll() throws IOException {
+		try {
+			javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+			context.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
+				@Override
+				public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
+				}
+
+				@Override
+				public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
+				}
+
+				@Override
+				public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+					return new java.security.cert.X509Certificate[0];
+				}
+			} }, null);
+			return context;
+		}
+		catch (java.security.GeneralSecurityException ex) {
+			throw new IOException(ex);
 		}
 	}
 

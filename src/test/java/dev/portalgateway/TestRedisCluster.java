@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.lettuce.core.api.sync.RedisCommands;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Redis Cluster for tests, on free ports: three masters, each with one replica, every
@@ -23,10 +24,11 @@ public final class TestRedisCluster implements AutoCloseable {
 
 	private final List<RedisProcess> replicas = new ArrayList<>();
 
-	private TestRedisCluster() {
+	private TestRedisCluster(@Nullable TlsCertificates tls) {
 		for (int i = 0; i < 6; i++) {
-			RedisProcess node = RedisProcess.server("cluster-enabled yes", "cluster-config-file nodes.conf",
-					"cluster-node-timeout 1000");
+			String[] config = { "cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 1000",
+					(tls != null) ? "tls-cluster yes" : "" };
+			RedisProcess node = (tls != null) ? RedisProcess.withTls(tls, false, config) : RedisProcess.server(config);
 			((i < 3) ? this.masters : this.replicas).add(node);
 		}
 		RedisCommands<String, String> first = this.masters.get(0).commands();
@@ -58,7 +60,15 @@ public final class TestRedisCluster implements AutoCloseable {
 	}
 
 	public static TestRedisCluster start() {
-		return new TestRedisCluster();
+		return new TestRedisCluster(null);
+	}
+
+	/**
+	 * Every node speaking only TLS (to clients and on the cluster bus), with this
+	 * certificate.
+	 */
+	public static TestRedisCluster startWithTls(TlsCertificates tls) {
+		return new TestRedisCluster(tls);
 	}
 
 	/**

@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Redis with Sentinel for tests, on free ports: a master, a replica and three sentinels
@@ -24,20 +25,35 @@ public final class TestRedisSentinel implements AutoCloseable {
 
 	private final List<RedisProcess> sentinels = new ArrayList<>();
 
-	private TestRedisSentinel() {
-		this.master = RedisProcess.server();
-		this.replica = RedisProcess.server("replicaof 127.0.0.1 " + this.master.port());
+	private final boolean tls;
+
+	private TestRedisSentinel(@Nullable TlsCertificates tls) {
+		this.tls = tls != null;
+		this.master = server(tls);
+		this.replica = server(tls, "replicaof 127.0.0.1 " + this.master.port());
 		for (int i = 0; i < 3; i++) {
-			this.sentinels
-				.add(RedisProcess.sentinel("sentinel monitor " + MASTER + " 127.0.0.1 " + this.master.port() + " 2",
-						"sentinel down-after-milliseconds " + MASTER + " 1000",
-						"sentinel failover-timeout " + MASTER + " 3000", "sentinel parallel-syncs " + MASTER + " 1"));
+			this.sentinels.add(sentinel(tls, "sentinel monitor " + MASTER + " 127.0.0.1 " + this.master.port() + " 2",
+					"sentinel down-after-milliseconds " + MASTER + " 1000",
+					"sentinel failover-timeout " + MASTER + " 3000", "sentinel parallel-syncs " + MASTER + " 1"));
 		}
 		awaitReplicaKnown();
 	}
 
 	public static TestRedisSentinel start() {
-		return new TestRedisSentinel();
+		return new TestRedisSentinel(null);
+	}
+
+	/** Every server and sentinel speaking only TLS, with this certificate. */
+	public static TestRedisSentinel startWithTls(TlsCertificates tls) {
+		return new TestRedisSentinel(tls);
+	}
+
+	private static RedisProcess server(@Nullable TlsCertificates tls, String... config) {
+		return (tls != null) ? RedisProcess.withTls(tls, false, config) : RedisProcess.server(config);
+	}
+
+	private static RedisProcess sentinel(@Nullable TlsCertificates tls, String... config) {
+		return (tls != null) ? RedisProcess.withTls(tls, true, config) : RedisProcess.sentinel(config);
 	}
 
 	/** The sentinels, as {@code spring.data.redis.sentinel.nodes} takes them. */
@@ -76,8 +92,8 @@ public final class TestRedisSentinel implements AutoCloseable {
 	private void awaitReplicaKnown() {
 		for (RedisProcess sentinel : this.sentinels) {
 			RedisClient client = RedisClient.create();
-			try (StatefulRedisSentinelConnection<String, String> connection = client
-				.connectSentinel(RedisURI.create("redis://" + sentinel.address()))) {
+			client.setOptions(RedisProcess.clientOptions());
+			try (StatefulRedisSentinelConnection<String, String> connection = client.connectSentinel(uri(sentinel))) {
 				Poll.until(Duration.ofSeconds(10),
 						() -> !connection.sync().replicas(MASTER).isEmpty() && Integer
 							.parseInt(connection.sync().master(MASTER).getOrDefault("num-other-sentinels", "0")) >= 2,
@@ -91,13 +107,23 @@ public final class TestRedisSentinel implements AutoCloseable {
 
 	private <T> T withSentinel(java.util.function.Function<StatefulRedisSentinelConnection<String, String>, T> action) {
 		RedisClient client = RedisClient.create();
+		client.setOptions(RedisProcess.clientOptions());
 		try (StatefulRedisSentinelConnection<String, String> connection = client
-			.connectSentinel(RedisURI.create("redis://" + this.sentinels.get(0).address()))) {
+			.connectSentinel(uri(this.sentinels.get(0)))) {
 			return action.apply(connection);
 		}
 		finally {
 			client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
 		}
+	}
+
+	private RedisURI uri(RedisProcess sentinel) {
+		return RedisURI.builder()
+			.withHost("127.0.0.1")
+			.withPort(sentinel.port())
+			.withSsl(this.tls)
+			.withVerifyPeer(false)
+			.build();
 	}
 
 	/** What the processes wrote, for a failing test's message. */

@@ -2,12 +2,14 @@ package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -16,7 +18,11 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.codec.StringCodec;
+import dev.portalgateway.system.Uuids;
 import io.lettuce.core.resource.ClientResources;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.ssl.SslBundle;
 
 /**
  * How the store reaches Redis in each topology, behind one face: the commands the store
@@ -52,19 +58,59 @@ abstract sealed class RedisConnector {
 		this.topology = topology;
 	}
 
-	/** The connector for these properties' topology. */
-	static RedisConnector of(RedisProperties redis, ClientResources resources) {
-		return switch (redis.topology()) {
-			case "cluster" ->
-				new Cluster(redis.clusterUris(), java.util.Objects.requireNonNull(redis.cluster()).maxRedirects(),
-						resources, redis.connectTimeout());
-			default -> new Single(redis.topology(), redis.toUri(), resources, redis.connectTimeout());
-		};
+	/**
+	 * The connector for these properties' topology; {@code tls} holds the CA to trust
+	 * (and a client certificate) from {@code spring.data.redis.ssl.bundle}, if set.
+	 */
+	static RedisConnector of(RedisProperties redis, @Nullable SslBundle tls, ClientResources resources) {
+		boolean cluster = "cluster".equals(redis.topology());
+		ClientOptions.Builder options = cluster ? ClusterClientOptions.builder()
+			.maxRedirects(Objects.requireNonNull(redis.cluster()).maxRedirects())
+			.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+				.enablePeriodicRefresh(CLUSTER_REFRESH)
+				.enableAllAdaptiveRefreshTriggers()
+				.adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_AT_MOST)
+				.refreshTriggersReconnectAttempts(3)
+				.build()) : ClientOptions.builder();
+		options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+			.socketOptions(SocketOptions.builder().connectTimeout(redis.connectTimeout()).build());
+		options.sslOptions(sslOptions(tls));
+		return cluster ? new Cluster(redis.clusterUris(), (ClusterClientOptions) options.build(), resources)
+				: new Single(redis.topology(), redis.toUri(), options.build(), resources);
 	}
 
 	/** One server (tests). */
 	static RedisConnector single(RedisURI uri, ClientResources resources, Duration connectTimeout) {
-		return new Single("standalone", uri, resources, connectTimeout);
+		return new Single("standalone", uri,
+				ClientOptions.builder()
+					.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+					.socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
+					.build(),
+				resources);
+	}
+
+	/**
+	 * Lettuce's TLS settings (used only where TLS is on): the bundle's trust, keys,
+	 * protocols and ciphers if there is one, else the JVM's trust store. Lettuce builds a
+	 * TLS context for each connection on its event loop, so the contexts draw on the
+	 * gateway's seeded generator instead of the JDK's default, which reads
+	 * {@code /dev/urandom} there.
+	 */
+	private static SslOptions sslOptions(@Nullable SslBundle bundle) {
+		SslOptions.Builder ssl = SslOptions.builder()
+			.jdkSslProvider()
+			.sslContext((context) -> context.secureRandom(Uuids.generator()));
+		if (bundle != null) {
+			ssl.trustManager(bundle.getManagers().getTrustManagerFactory())
+				.keyManager(bundle.getManagers().getKeyManagerFactory());
+			if (bundle.getOptions().getEnabledProtocols() != null) {
+				ssl.protocols(bundle.getOptions().getEnabledProtocols());
+			}
+			if (bundle.getOptions().getCiphers() != null) {
+				ssl.cipherSuites(bundle.getOptions().getCiphers());
+			}
+		}
+		return ssl.build();
 	}
 
 	/** {@code standalone}, {@code sentinel} or {@code cluster}. */
@@ -81,24 +127,17 @@ abstract sealed class RedisConnector {
 	/** Closes the client (not the resources it was given). */
 	abstract CompletableFuture<Void> shutdownAsync();
 
-	private static SocketOptions socket(Duration connectTimeout) {
-		return SocketOptions.builder().connectTimeout(connectTimeout).build();
-	}
-
 	static final class Single extends RedisConnector {
 
 		private final RedisClient client;
 
 		private final RedisURI uri;
 
-		Single(String topology, RedisURI uri, ClientResources resources, Duration connectTimeout) {
+		Single(String topology, RedisURI uri, ClientOptions options, ClientResources resources) {
 			super(topology);
 			this.uri = uri;
 			this.client = RedisClient.create(resources);
-			this.client.setOptions(ClientOptions.builder()
-				.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-				.socketOptions(socket(connectTimeout))
-				.build());
+			this.client.setOptions(options);
 		}
 
 		@Override
@@ -125,20 +164,10 @@ abstract sealed class RedisConnector {
 
 		private final RedisClusterClient client;
 
-		Cluster(List<RedisURI> nodes, int maxRedirects, ClientResources resources, Duration connectTimeout) {
+		Cluster(List<RedisURI> nodes, ClusterClientOptions options, ClientResources resources) {
 			super("cluster");
 			this.client = RedisClusterClient.create(resources, nodes);
-			this.client.setOptions(ClusterClientOptions.builder()
-				.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-				.socketOptions(socket(connectTimeout))
-				.maxRedirects(maxRedirects)
-				.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-					.enablePeriodicRefresh(CLUSTER_REFRESH)
-					.enableAllAdaptiveRefreshTriggers()
-					.adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_AT_MOST)
-					.refreshTriggersReconnectAttempts(3)
-					.build())
-				.build());
+			this.client.setOptions(options);
 		}
 
 		@Override

@@ -46,7 +46,8 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 			@Nullable Duration connectTimeout, @Nullable Sentinel sentinel, @Nullable Cluster cluster) {
 		this(blankToNull(url), (host != null && !host.isBlank()) ? host : "localhost", (port != null) ? port : 6379,
 				blankToNull(username), blankToNull(password), (database != null) ? database : 0,
-				(ssl != null) ? ssl : new Ssl(false), (connectTimeout != null) ? connectTimeout : Duration.ofSeconds(2),
+				(ssl != null) ? ssl : new Ssl(false, null),
+				(connectTimeout != null) ? connectTimeout : Duration.ofSeconds(2),
 				(sentinel != null && sentinel.configured()) ? sentinel : null,
 				(cluster != null && !cluster.nodes().isEmpty()) ? cluster : null);
 	}
@@ -241,11 +242,22 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 	}
 
 	/**
-	 * TLS.
+	 * TLS, to the Redis, the sentinels and every cluster node alike.
 	 *
-	 * @param enabled connect with TLS ({@code rediss://} in a URL says the same)
+	 * @param enabled connect with TLS ({@code rediss://} in a URL says the same); the
+	 * server's certificate must chain to a CA the JVM trusts, or to the bundle's
+	 * @param bundle a Spring SSL bundle ({@code spring.ssl.bundle.pem.<name>...}) with
+	 * the CA to trust (and a client certificate, if Redis asks for one); setting it turns
+	 * TLS on
 	 */
-	public record Ssl(boolean enabled) {
+	public record Ssl(boolean enabled, @Nullable String bundle) {
+
+		@ConstructorBinding
+		public Ssl(@Nullable Boolean enabled, @Nullable String bundle) {
+			this((enabled != null && enabled) || (bundle != null && !bundle.isBlank()),
+					(bundle != null && !bundle.isBlank()) ? bundle : null);
+		}
+
 	}
 
 }

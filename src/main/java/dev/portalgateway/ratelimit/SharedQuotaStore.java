@@ -39,6 +39,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
+import org.springframework.boot.ssl.SslBundle;
 import org.springframework.core.io.ClassPathResource;
 
 /**
@@ -119,10 +120,11 @@ public class SharedQuotaStore {
 	/**
 	 * Connects at once (this runs at startup, off the event loops); if Redis is not there
 	 * yet the store starts degraded and heartbeats connect it later, asynchronously.
+	 * {@code tls} is the bundle {@code spring.data.redis.ssl.bundle} names, if any.
 	 */
-	public SharedQuotaStore(RedisProperties redis, String keyFingerprint, int expectedReplicas, Duration timeout,
-			MeterRegistry meters) {
-		this((resources) -> RedisConnector.of(redis, resources), redis.connectTimeout(), keyFingerprint,
+	public SharedQuotaStore(RedisProperties redis, @Nullable SslBundle tls, String keyFingerprint, int expectedReplicas,
+			Duration timeout, MeterRegistry meters) {
+		this((resources) -> RedisConnector.of(redis, tls, resources), redis.connectTimeout(), keyFingerprint,
 				expectedReplicas, timeout, meters);
 	}
 

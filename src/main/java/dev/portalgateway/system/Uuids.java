@@ -41,6 +41,15 @@ public final class Uuids {
 		}
 	}
 
+	/**
+	 * The seeded generator itself, for what else needs randomness on an event loop: TLS
+	 * contexts that Lettuce builds for each Redis connection (the JDK's default would
+	 * read {@code /dev/urandom} there).
+	 */
+	public static SecureRandom generator() {
+		return RANDOM;
+	}
+
 	public static String random() {
 		byte[] bytes = new byte[16];
 		RANDOM.nextBytes(bytes);

@@ -10,6 +10,7 @@ import dev.portalgateway.ratelimit.RateLimitProperties;
 import dev.portalgateway.ratelimit.RedisProperties;
 import dev.portalgateway.ratelimit.RateLimitStoreHealth;
 import dev.portalgateway.ratelimit.SharedQuotaStore;
+import dev.portalgateway.system.InvalidConfigurationException;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -18,6 +19,9 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
@@ -44,8 +48,19 @@ class WorkOsConfiguration {
 	@Bean(initMethod = "startHeartbeats", destroyMethod = "stopHeartbeats")
 	@ConditionalOnProperty(name = "gateway.rate-limit.store", havingValue = "redis")
 	SharedQuotaStore sharedQuotaStore(RedisProperties redis, RateLimitProperties rateLimits,
-			WorkOsProperties properties, MeterRegistry meters) {
-		return new SharedQuotaStore(redis, properties.apiKey().fingerprint(), rateLimits.expectedReplicas(),
+			WorkOsProperties properties, MeterRegistry meters, ObjectProvider<SslBundles> bundles) {
+		String bundle = redis.ssl().bundle();
+		SslBundle tls = null;
+		if (bundle != null) {
+			try {
+				tls = bundles.getObject().getBundle(bundle);
+			}
+			catch (NoSuchSslBundleException ex) {
+				throw new InvalidConfigurationException(
+						"spring.data.redis.ssl.bundle names no bundle under spring.ssl.bundle.*");
+			}
+		}
+		return new SharedQuotaStore(redis, tls, properties.apiKey().fingerprint(), rateLimits.expectedReplicas(),
 				rateLimits.redisTimeout(), meters);
 	}
 

@@ -10,6 +10,7 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.OpenApiContract;
 import dev.portalgateway.TestCallers;
+import dev.portalgateway.TlsCertificates;
 import dev.portalgateway.TestJwts;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.BeforeEach;

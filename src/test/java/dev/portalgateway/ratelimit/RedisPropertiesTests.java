@@ -26,7 +26,7 @@ class RedisPropertiesTests {
 	@Test
 	void buildsTheAddressFromItsParts() {
 		RedisURI uri = new RedisProperties(null, "redis.platform", 6380, "gateway", "s3cret", 2,
-				new RedisProperties.Ssl(true), Duration.ofSeconds(2))
+				new RedisProperties.Ssl(true, null), Duration.ofSeconds(2))
 			.toUri();
 		assertThat(uri.getHost()).isEqualTo("redis.platform");
 		assertThat(uri.getPort()).isEqualTo(6380);

@@ -46,7 +46,7 @@ final class RedisReplica {
 		return startWith(workOsBaseUrl, args);
 	}
 
-	private static ConfigurableApplicationContext startWith(String workOsBaseUrl, List<String> redis) {
+	static ConfigurableApplicationContext startWith(String workOsBaseUrl, List<String> redis) {
 		List<String> args = new ArrayList<>(
 				List.of("--server.port=0", "--management.server.port=0", "--gateway.workos.base-url=" + workOsBaseUrl,
 						"--gateway.workos.api-key=" + TestCallers.API_KEY, "--gateway.rate-limit.store=redis"));

@@ -2,32 +2,53 @@ package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.portalgateway.Await;
-import dev.portalgateway.TestRedis;
+import dev.portalgateway.RedisProcess;
 import dev.portalgateway.TestRedisCluster;
 import dev.portalgateway.TestRedisSentinel;
+import dev.portalgateway.TlsCertificates;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.pem.PemSslStoreBundle;
+import org.springframework.boot.ssl.pem.PemSslStoreDetails;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every part of the Redis store (heartbeats, the sliding window, the fair share and its
  * view for the {@code quotas} endpoint, the shared cool-down) on each topology: one
- * Redis, Redis with Sentinel, and a Redis Cluster, all real servers started once per
- * topology. Two stores stand for two replicas.
+ * Redis, Redis with Sentinel, and a Redis Cluster, each in the clear and with TLS only (a
+ * certificate the JVM does not trust, given as an SSL bundle), all real servers started
+ * once per topology. Two stores stand for two replicas.
  */
 class RedisTopologiesTests {
 
 	enum Topology {
 
-		STANDALONE, SENTINEL, CLUSTER
+		STANDALONE, SENTINEL, CLUSTER, STANDALONE_TLS, SENTINEL_TLS, CLUSTER_TLS;
+
+		boolean tls() {
+			return name().endsWith("_TLS");
+		}
+
+		String topology() {
+			return name().replace("_TLS", "").toLowerCase(java.util.Locale.ROOT);
+		}
 
 	}
+
+	/**
+	 * The servers' certificate, self-signed; the stores trust it through an SSL bundle.
+	 */
+	private static final TlsCertificates TLS = TlsCertificates.forLocalhost();
 
 	private static final Map<Topology, AutoCloseable> servers = new EnumMap<>(Topology.class);
 
@@ -43,10 +64,13 @@ class RedisTopologiesTests {
 	void everyPartOfTheStoreWorks(Topology topology) {
 		RedisProperties redis = properties(topology);
 		String fingerprint = "topo" + topology.ordinal() + Long.toHexString(System.nanoTime() & 0xffff);
-		SharedQuotaStore one = store(redis, fingerprint);
-		SharedQuotaStore other = store(redis, fingerprint);
+		SslBundle tls = topology.tls() ? SslBundle
+			.of(new PemSslStoreBundle(null, PemSslStoreDetails.forCertificate(TLS.certificate().toUri().toString())))
+				: null;
+		SharedQuotaStore one = store(redis, tls, fingerprint);
+		SharedQuotaStore other = store(redis, tls, fingerprint);
 		try {
-			assertThat(one.topology()).isEqualTo(topology.name().toLowerCase(java.util.Locale.ROOT));
+			assertThat(one.topology()).isEqualTo(topology.topology());
 			assertThat(one.isDegraded()).isFalse();
 			Await.value(one.heartbeat());
 			assertThat(Await.value(other.heartbeat())).isEqualTo(2);
@@ -80,29 +104,49 @@ class RedisTopologiesTests {
 		}
 	}
 
-	private static SharedQuotaStore store(RedisProperties redis, String fingerprint) {
+	@org.junit.jupiter.api.Test
+	void aGatewayTrustsItsRedisThroughAnSslBundle() {
+		RedisProcess redis = (RedisProcess) servers.computeIfAbsent(Topology.STANDALONE_TLS,
+				(key) -> RedisProcess.withTls(TLS, false));
+		// As an operator writes it: the CA as a PEM bundle, named by the Redis settings.
+		try (org.springframework.context.ConfigurableApplicationContext gateway = RedisReplica.startWith(
+				"http://127.0.0.1:1",
+				List.of("--spring.data.redis.host=127.0.0.1", "--spring.data.redis.port=" + redis.port(),
+						"--spring.ssl.bundle.pem.redis.truststore.certificate=" + TLS.certificate().toUri(),
+						"--spring.data.redis.ssl.bundle=redis", "--gateway.callers[0].name=billing",
+						"--gateway.callers[0].token-sha256=" + dev.portalgateway.TestCallers.sha256("t0000000000"),
+						"--gateway.callers[0].intents=sso"))) {
+			SharedQuotaStore store = gateway.getBean(SharedQuotaStore.class);
+			assertThat(store.isDegraded()).isFalse();
+			assertThat(Await.value(store.heartbeat())).isEqualTo(1);
+		}
+	}
+
+	private static SharedQuotaStore store(RedisProperties redis, @Nullable SslBundle tls, String fingerprint) {
 		// redis-timeout 1 s: the machine's speed must not decide (the fleet tests run
 		// the defaults).
-		return new SharedQuotaStore(redis, fingerprint, 1, Duration.ofSeconds(1), new SimpleMeterRegistry());
+		return new SharedQuotaStore(redis, tls, fingerprint, 1, Duration.ofSeconds(1), new SimpleMeterRegistry());
 	}
 
 	private static RedisProperties properties(Topology topology) {
+		RedisProperties.Ssl ssl = new RedisProperties.Ssl(topology.tls(), null);
 		return switch (topology) {
-			case STANDALONE -> {
-				TestRedis redis = (TestRedis) servers.computeIfAbsent(topology, (key) -> TestRedis.start());
-				yield new RedisProperties(redis.url(), null, null, null, null, null, null, null);
+			case STANDALONE, STANDALONE_TLS -> {
+				RedisProcess redis = (RedisProcess) servers.computeIfAbsent(topology,
+						(key) -> key.tls() ? RedisProcess.withTls(TLS, false) : RedisProcess.server());
+				yield new RedisProperties(null, "127.0.0.1", redis.port(), null, null, null, ssl, null);
 			}
-			case SENTINEL -> {
+			case SENTINEL, SENTINEL_TLS -> {
 				TestRedisSentinel redis = (TestRedisSentinel) servers.computeIfAbsent(topology,
-						(key) -> TestRedisSentinel.start());
-				yield new RedisProperties(null, null, null, null, null, null, null, null, new RedisProperties.Sentinel(
-						TestRedisSentinel.MASTER, java.util.List.of(redis.nodes().split(",")), null, null), null);
+						(key) -> key.tls() ? TestRedisSentinel.startWithTls(TLS) : TestRedisSentinel.start());
+				yield new RedisProperties(null, null, null, null, null, null, ssl, null, new RedisProperties.Sentinel(
+						TestRedisSentinel.MASTER, List.of(redis.nodes().split(",")), null, null), null);
 			}
-			case CLUSTER -> {
+			case CLUSTER, CLUSTER_TLS -> {
 				TestRedisCluster redis = (TestRedisCluster) servers.computeIfAbsent(topology,
-						(key) -> TestRedisCluster.start());
-				yield new RedisProperties(null, null, null, null, null, null, null, null, null,
-						new RedisProperties.Cluster(java.util.List.of(redis.nodesProperty().split(",")), null));
+						(key) -> key.tls() ? TestRedisCluster.startWithTls(TLS) : TestRedisCluster.start());
+				yield new RedisProperties(null, null, null, null, null, null, ssl, null, null,
+						new RedisProperties.Cluster(List.of(redis.nodesProperty().split(",")), null));
 			}
 		};
 	}

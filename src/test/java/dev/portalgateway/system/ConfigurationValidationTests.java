@@ -92,7 +92,8 @@ class ConfigurationValidationTests {
 			"gateway.rate-limit.store=redis & spring.data.redis.url=redis://cache:6379 & spring.data.redis.sentinel.master=gw & spring.data.redis.sentinel.nodes=10.0.0.1:26379 | spring.data.redis.url and spring.data.redis.sentinel are both set | -",
 			"gateway.rate-limit.store=redis & spring.data.redis.cluster.nodes=10.0.0.2:6379,s3cretHost | spring.data.redis.cluster.nodes[1] must be host:port | s3cretHost",
 			"gateway.rate-limit.store=redis & spring.data.redis.cluster.nodes=10.0.0.2:6379 & spring.data.redis.cluster.max-redirects=0 | spring.data.redis.cluster.max-redirects must be at least 1 | -",
-			"gateway.rate-limit.store=redis & spring.data.redis.url=redis://cache:6379 & spring.data.redis.cluster.nodes=10.0.0.2:6379 | spring.data.redis.url and spring.data.redis.cluster are both set | -" })
+			"gateway.rate-limit.store=redis & spring.data.redis.url=redis://cache:6379 & spring.data.redis.cluster.nodes=10.0.0.2:6379 | spring.data.redis.url and spring.data.redis.cluster are both set | -",
+			"gateway.rate-limit.store=redis & spring.data.redis.host=127.0.0.1 & spring.data.redis.ssl.bundle=s3cretBundle | spring.data.redis.ssl.bundle names no bundle | s3cretBundle" })
 	void failsFastWithOneLineNamingTheProperty(String override, String expectedLine, String secret,
 			CapturedOutput output) {
 		Map<String, String> properties = new LinkedHashMap<>();

@@ -223,7 +223,7 @@ class RedisChainSimulationTests {
 			for (int i = 0; i < REPLICAS; i++) {
 				MeterRegistry meters = new SimpleMeterRegistry();
 				SharedQuotaStore store = new SharedQuotaStore(
-						new RedisProperties(redis.url(), null, null, null, null, null, null, null), fingerprint,
+						new RedisProperties(redis.url(), null, null, null, null, null, null, null), null, fingerprint,
 						REPLICAS, REDIS_TIMEOUT, meters);
 				store.startHeartbeats();
 				UpstreamQuotas quotas = new UpstreamQuotas(
