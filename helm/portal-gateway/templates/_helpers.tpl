@@ -101,3 +101,15 @@ Where the token and CA for downloading the JWT issuer's keys from the API server
 {{- define "portal-gateway.kubeApiVolume" -}}
 {{- if and .Values.auth.jwt.enabled .Values.auth.jwt.fromApiServer }}true{{- end }}
 {{- end }}
+
+{{/*
+Whether the Redis certificates chain to a private CA from a Secret or ConfigMap (only with
+the Redis store). Setting one turns TLS on.
+*/}}
+{{- define "portal-gateway.redisCa" -}}
+{{- if and (eq .Values.rateLimit.store "redis") (or .Values.redis.tlsCa.secret .Values.redis.tlsCa.configMap) }}
+{{- if and .Values.redis.tlsCa.secret .Values.redis.tlsCa.configMap }}
+{{- fail "redis.tlsCa.secret and redis.tlsCa.configMap are both set: choose one" }}
+{{- end }}true
+{{- end }}
+{{- end }}

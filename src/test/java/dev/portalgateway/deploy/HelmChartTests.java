@@ -334,6 +334,22 @@ class HelmChartTests {
 			assertThat(node.isSsl()).isTrue();
 			assertThat(node.getUsername()).isEqualTo("portal-gateway");
 		});
+		// The private CA: mounted from its ConfigMap, a PEM bundle the Redis settings
+		// name.
+		assertThat(redis.ssl().bundle()).isEqualTo("redis");
+		assertThat(redisBinder(chart).bind("spring.ssl.bundle.pem.redis.truststore.certificate", String.class).get())
+			.isEqualTo("file:/var/run/secrets/portal-gateway/redis-ca/ca.crt");
+		V1PodSpec pod = chart.one(V1Deployment.class).getSpec().getTemplate().getSpec();
+		assertThat(pod.getVolumes()).filteredOn((volume) -> "redis-ca".equals(volume.getName()))
+			.singleElement()
+			.satisfies((volume) -> assertThat(volume.getConfigMap().getName()).isEqualTo("platform-redis-ca"));
+		assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy(
+				(mount) -> assertThat(mount.getMountPath()).isEqualTo("/var/run/secrets/portal-gateway/redis-ca"));
+		assertThat(RenderedChart.render("sentinel-values.yaml").manifest).doesNotContain("redis-ca");
+		assertThatException()
+			.isThrownBy(() -> RenderedChart.render("cluster-values.yaml",
+					(command) -> command.set("redis.tlsCa.secret", "also")))
+			.withMessageContaining("choose one");
 		assertThatException()
 			.isThrownBy(() -> RenderedChart.render("cluster-values.yaml",
 					(command) -> command.set("redis.sentinel.master", "gw")
@@ -347,6 +363,10 @@ class HelmChartTests {
 	 * {@code from-a-secret}.
 	 */
 	private static dev.portalgateway.ratelimit.RedisProperties boundRedis(RenderedChart chart) {
+		return redisBinder(chart).bind("spring.data.redis", dev.portalgateway.ratelimit.RedisProperties.class).get();
+	}
+
+	private static Binder redisBinder(RenderedChart chart) {
 		Map<String, Object> variables = new java.util.HashMap<>();
 		for (V1EnvVar variable : chart.one(V1Deployment.class)
 			.getSpec()
@@ -355,7 +375,7 @@ class HelmChartTests {
 			.getContainers()
 			.get(0)
 			.getEnv()) {
-			if (variable.getName().startsWith("SPRING_DATA_REDIS")) {
+			if (variable.getName().startsWith("SPRING_DATA_REDIS") || variable.getName().startsWith("SPRING_SSL")) {
 				variables.put(variable.getName(),
 						(variable.getValue() != null) ? variable.getValue() : "from-a-secret");
 			}
@@ -365,9 +385,7 @@ class HelmChartTests {
 			.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
 					new org.springframework.core.env.SystemEnvironmentPropertySource(
 							StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables));
-		return Binder.get(environment)
-			.bind("spring.data.redis", dev.portalgateway.ratelimit.RedisProperties.class)
-			.get();
+		return Binder.get(environment);
 	}
 
 	@Test
