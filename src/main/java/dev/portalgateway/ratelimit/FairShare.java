@@ -89,6 +89,25 @@ public final class FairShare {
 	}
 
 	/**
+	 * Counts a permit that {@code caller} got elsewhere at {@code now} (from the shared
+	 * store), if the window has room for it, whatever the shares say: a replica's local
+	 * share then starts from what the replica itself took from the shared budget in the
+	 * last period, so losing Redis does not hand out a fresh share on top.
+	 */
+	public synchronized void record(Claimant caller, long now) {
+		expire(now);
+		if (this.grants.size() >= this.limit) {
+			return;
+		}
+		Activity mine = this.active.computeIfAbsent(caller.name(), (name) -> new Activity());
+		mine.weight = caller.weight();
+		mine.maxLinks = caller.maxLinks();
+		mine.lastAsked = now;
+		this.grants.addLast(new Grant(now, caller.name()));
+		mine.used++;
+	}
+
+	/**
 	 * A share in whole permits, rounded down: what is reserved for a caller. The
 	 * fractions left over (with many callers, or shares below one permit) are first come,
 	 * first served, so they are never all reserved and lost.

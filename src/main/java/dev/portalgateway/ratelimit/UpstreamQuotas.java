@@ -129,8 +129,11 @@ public class UpstreamQuotas {
 	 * with the same permit id (the script grants an id at most once), and if that is
 	 * unknown too the request is refused with 429 and {@code Retry-After: 1}. Only
 	 * requests that arrive while the store is declared degraded use this replica's local
-	 * share of the limit. Redis is waited for no longer than {@code redis-timeout}, nor
-	 * past {@code deadline} (ticker time): a request out of time gets its 429 then.
+	 * share of the limit. For links, every shared permit this replica gets is counted in
+	 * its local share as well, so after losing Redis a replica only has what is left of
+	 * its share in the current period, not a fresh share on top of what it took. Redis is
+	 * waited for no longer than {@code redis-timeout}, nor past {@code deadline} (ticker
+	 * time): a request out of time gets its 429 then.
 	 */
 	public <T> Function<Mono<T>, Mono<T>> guard(Operation operation, long deadline, FairShare.Claimant claimant) {
 		SharedQuotaStore store = this.shared;
@@ -157,6 +160,11 @@ public class UpstreamQuotas {
 						.ifPresent((seen) -> ((Seen) seen).set(new Permit(Snapshot.of(decision),
 								decision.granted() ? decision.admittedAt() : NOT_FROM_REDIS)));
 					if (decision.granted()) {
+						if (fair) {
+							// Counted in the local share too, for the moment Redis goes
+							// away.
+							linkShare(store).record(claimant, this.ticker.read());
+						}
 						return call;
 					}
 					return Mono.error((answer.verdict() == FairShare.Verdict.BUDGET_IN_USE)

@@ -44,6 +44,22 @@ class FairShareTests {
 	}
 
 	@Test
+	void permitsFromElsewhereCountUntilTheyLeaveTheWindow() {
+		// A replica's local share records the shared permits it got: 15 of 20 here.
+		for (int i = 0; i < 15; i++) {
+			this.budget.record(A, i);
+		}
+		for (int i = 0; i < 5; i++) {
+			assertThat(this.budget.acquire(B, SECOND + i).granted()).isTrue();
+		}
+		assertThat(this.budget.acquire(B, 2 * SECOND).granted()).as("15 recorded + 5 granted fill it").isFalse();
+		this.budget.record(A, 2 * SECOND);
+		assertThat(this.budget.view(2 * SECOND).used()).as("a full window records no more").isEqualTo(20);
+		assertThat(this.budget.acquire(A, PERIOD.toNanos() + 14).granted()).as("the recorded ones leave the window")
+			.isTrue();
+	}
+
+	@Test
 	void aCapHoldsEvenWhenTheBudgetIsFree() {
 		Claimant capped = new Claimant("capped", 1, 3);
 		for (int i = 0; i < 3; i++) {
