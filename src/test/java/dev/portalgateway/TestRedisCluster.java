@@ -93,6 +93,32 @@ public final class TestRedisCluster implements AutoCloseable {
 		return nodes;
 	}
 
+	/**
+	 * Moves the slot of {@code key} (and its keys) to another master, as resharding does:
+	 * {@code IMPORTING} and {@code MIGRATING}, {@code MIGRATE} of each key, then
+	 * {@code SETSLOT NODE} on every master. Clients that still send the slot's commands
+	 * to the old owner get {@code ASK} during the move and {@code MOVED} after it.
+	 * Returns the new owner.
+	 */
+	public RedisProcess moveSlotOf(String key) {
+		int slot = io.lettuce.core.cluster.SlotHash.getSlot(key);
+		RedisProcess from = this.masters.stream()
+			.filter((master) -> master.commands().clusterCountKeysInSlot(slot) > 0)
+			.findFirst()
+			.orElseThrow(() -> new IllegalStateException("No master holds slot " + slot));
+		RedisProcess to = this.masters.stream().filter((master) -> master != from).findFirst().orElseThrow();
+		String fromId = from.commands().clusterMyId();
+		String toId = to.commands().clusterMyId();
+		to.commands().clusterSetSlotImporting(slot, fromId);
+		from.commands().clusterSetSlotMigrating(slot, toId);
+		List<String> keys = from.commands().clusterGetKeysInSlot(slot, 1000);
+		from.commands().migrate("127.0.0.1", to.port(), 0, 5000, io.lettuce.core.MigrateArgs.Builder.keys(keys));
+		for (RedisProcess master : this.masters) {
+			master.commands().clusterSetSlotNode(slot, toId);
+		}
+		return to;
+	}
+
 	/** What the nodes wrote, for a failing test's message. */
 	public String logs() {
 		StringBuilder logs = new StringBuilder();

@@ -156,7 +156,7 @@ public class SharedQuotaStore {
 			.reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
 			.build();
 		this.redis = connector.apply(this.resources);
-		// Waits here, on the startup thread, at most the connect timeout (and a little
+		// Waits here, on the startup thread, at most the connect timeout (and a second
 		// for
 		// DNS): a Redis that never answers must not hold startup.
 		CompletableFuture<StatefulConnection<String, String>> connecting = this.redis.connect();

@@ -1,16 +1,11 @@
 package dev.portalgateway.ratelimit;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.portalgateway.Await;
 import dev.portalgateway.RedisProcess;
 import dev.portalgateway.TestRedisCluster;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import reactor.core.publisher.Flux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,13 +24,8 @@ class ClusterIntegrationTests extends ReplicaFleet {
 
 	private void startReplicas(String... settings) {
 		this.redis = TestRedisCluster.start();
-		for (int i = 0; i < 3; i++) {
-			List<String> args = new ArrayList<>(Failover.callers());
-			args.add("--gateway.rate-limit.expected-replicas=3");
-			args.addAll(List.of(settings));
-			this.replicas.add(RedisReplica.startOverCluster(this.redis.nodesProperty(), workOs.baseUrl(),
-					args.toArray(String[]::new)));
-		}
+		startThree((args) -> RedisReplica.startOverCluster(this.redis.nodesProperty(), workOs.baseUrl(), args),
+				settings);
 		workOsCreatesLinks(workOs);
 	}
 
@@ -50,12 +40,7 @@ class ClusterIntegrationTests extends ReplicaFleet {
 	void threeReplicasOverAClusterShareOneBudget() {
 		int limit = 10;
 		startReplicas("--gateway.rate-limit.portal-links.limit=" + limit);
-		assertThat(this.replicas)
-			.allSatisfy((replica) -> assertThat(replica.getBean(SharedQuotaStore.class).isDegraded()).isFalse());
-		List<Integer> statuses = Await
-			.value(Flux.range(0, 60).flatMap((i) -> link(Failover.TOKENS.get(i % 3), i % 3), 30).collectList());
-		assertThat(statuses).containsOnly(201, 429);
-		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSizeBetween(limit - 2, limit);
+		assertSixtyRequestsShareOneBudget(workOs, limit);
 		// Every key of the WorkOS key sits on one master (one slot).
 		assertThat(this.redis.masters()).filteredOn((master) -> !master.commands().keys("{gw:*").isEmpty()).hasSize(1);
 		assertThat(health(0))

@@ -7,6 +7,7 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.Await;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.AfterEach;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -17,6 +18,7 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Several gateway replicas on one Redis topology, and callers of them: for the tests of
@@ -41,6 +43,35 @@ abstract class ReplicaFleet {
 		this.replicas.forEach(ConfigurableApplicationContext::close);
 		this.connections.dispose();
 		stopRedis();
+	}
+
+	/**
+	 * Starts three replicas with {@code start} (given its settings): each with the
+	 * {@link Failover#callers() three callers}, {@code expected-replicas} 3 and
+	 * {@code settings}.
+	 */
+	void startThree(java.util.function.Function<String[], ConfigurableApplicationContext> start, String... settings) {
+		for (int i = 0; i < 3; i++) {
+			List<String> args = new ArrayList<>(Failover.callers());
+			args.add("--gateway.rate-limit.expected-replicas=3");
+			args.addAll(List.of(settings));
+			this.replicas.add(start.apply(args.toArray(String[]::new)));
+		}
+	}
+
+	/**
+	 * 60 link requests from 30 concurrent callers spread over the replicas, none
+	 * degraded: each gets 201 or 429, and WorkOS sees between {@code limit} − 2 and
+	 * {@code limit} calls.
+	 */
+	void assertSixtyRequestsShareOneBudget(WireMockExtension workOs, int limit) {
+		assertThat(this.replicas)
+			.allSatisfy((replica) -> assertThat(replica.getBean(SharedQuotaStore.class).isDegraded()).isFalse());
+		List<Integer> statuses = Await.value(Flux.range(0, 60)
+			.flatMap((i) -> link(Failover.TOKENS.get(i % 3), i % this.replicas.size()), 30)
+			.collectList());
+		assertThat(statuses).containsOnly(201, 429);
+		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSizeBetween(limit - 2, limit);
 	}
 
 	/** WorkOS answers every link request 201. */

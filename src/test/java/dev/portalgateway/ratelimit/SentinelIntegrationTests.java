@@ -1,16 +1,12 @@
 package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.portalgateway.Await;
 import dev.portalgateway.TestRedisSentinel;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import reactor.core.publisher.Flux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,13 +24,8 @@ class SentinelIntegrationTests extends ReplicaFleet {
 
 	private void startReplicas(String... settings) {
 		this.redis = TestRedisSentinel.start();
-		for (int i = 0; i < 3; i++) {
-			List<String> args = new ArrayList<>(Failover.callers());
-			args.add("--gateway.rate-limit.expected-replicas=3");
-			args.addAll(List.of(settings));
-			this.replicas.add(RedisReplica.startOverSentinel(TestRedisSentinel.MASTER, this.redis.nodes(),
-					workOs.baseUrl(), args.toArray(String[]::new)));
-		}
+		startThree((args) -> RedisReplica.startOverSentinel(TestRedisSentinel.MASTER, this.redis.nodes(),
+				workOs.baseUrl(), args), settings);
 		workOsCreatesLinks(workOs);
 	}
 
@@ -49,12 +40,7 @@ class SentinelIntegrationTests extends ReplicaFleet {
 	void threeReplicasOverSentinelShareOneBudget() {
 		int limit = 10;
 		startReplicas("--gateway.rate-limit.portal-links.limit=" + limit);
-		assertThat(this.replicas)
-			.allSatisfy((replica) -> assertThat(replica.getBean(SharedQuotaStore.class).isDegraded()).isFalse());
-		List<Integer> statuses = Await
-			.value(Flux.range(0, 60).flatMap((i) -> link(Failover.TOKENS.get(i % 3), i % 3), 30).collectList());
-		assertThat(statuses).containsOnly(201, 429);
-		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSizeBetween(limit - 2, limit);
+		assertSixtyRequestsShareOneBudget(workOs, limit);
 		assertThat(health(0))
 			.contains("\"rateLimitStore\":{\"details\":{\"topology\":\"sentinel\",\"replicas\":3},\"status\":\"UP\"}")
 			.doesNotContain("127.0.0.1")
