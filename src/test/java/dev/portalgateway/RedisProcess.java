@@ -48,32 +48,52 @@ public final class RedisProcess implements AutoCloseable {
 
 	private final @Nullable TlsCertificates tls;
 
-	private RedisProcess(int port, Path directory, List<String> command, @Nullable TlsCertificates tls) {
+	private final Setup setup;
+
+	/**
+	 * How a test Redis is secured: TLS only (with this certificate) and/or ACL users (the
+	 * {@code default} user off, one user {@link #USER} with {@link #PASSWORD}, which the
+	 * replicas and sentinels use too).
+	 *
+	 * @param tls the certificate, or null for plain TCP
+	 * @param acl whether only {@link #USER} may connect
+	 */
+	public record Setup(@Nullable TlsCertificates tls, boolean acl) {
+
+		public static final Setup PLAIN = new Setup(null, false);
+
+		public static final String USER = "gateway";
+
+		/** Has the characters that break a URL, as cloud Redis auth tokens may. */
+		public static final String PASSWORD = "acl-pass#%?@0001";
+
+	}
+
+	private RedisProcess(int port, Path directory, List<String> command, Setup setup) {
 		this.port = port;
 		this.directory = directory;
 		this.command = command;
-		this.tls = tls;
+		this.tls = setup.tls();
+		this.setup = setup;
 	}
 
 	/** A server on a free port with these extra config lines. */
 	public static RedisProcess server(String... config) {
-		return start(false, null, config);
+		return start(Setup.PLAIN, false, config);
 	}
 
 	/** A sentinel on a free port with these extra config lines. */
 	public static RedisProcess sentinel(String... config) {
-		return start(true, null, config);
+		return start(Setup.PLAIN, true, config);
 	}
 
 	/**
-	 * A server ({@code sentinel} false) or sentinel that speaks only TLS on its port,
-	 * with this certificate, to clients and (as a client) to other servers and sentinels.
+	 * A server ({@code sentinel} false) or sentinel secured as {@code setup} says: TLS to
+	 * clients and (as a client) to other servers; ACL users on servers (a sentinel itself
+	 * stays open, and logs in to the servers as {@link Setup#USER}).
 	 */
-	public static RedisProcess withTls(TlsCertificates tls, boolean sentinel, String... config) {
-		return start(sentinel, tls, config);
-	}
-
-	private static RedisProcess start(boolean sentinel, @Nullable TlsCertificates tls, String... config) {
+	public static RedisProcess start(Setup setup, boolean sentinel, String... config) {
+		TlsCertificates tls = setup.tls();
 		try {
 			int port = freePort();
 			Path directory = Files.createTempDirectory("redis-" + port + "-");
@@ -90,6 +110,11 @@ public final class RedisProcess implements AutoCloseable {
 			if (!sentinel) {
 				lines.addAll(List.of("save \"\"", "appendonly no"));
 			}
+			if (setup.acl() && !sentinel) {
+				lines.addAll(
+						List.of("user default off", "user " + Setup.USER + " on >" + Setup.PASSWORD + " ~* &* +@all",
+								"masteruser " + Setup.USER, "masterauth \"" + Setup.PASSWORD + "\""));
+			}
 			lines.addAll(List.of(config));
 			Path conf = directory.resolve(sentinel ? "sentinel.conf" : "redis.conf");
 			Files.write(conf, lines);
@@ -97,7 +122,7 @@ public final class RedisProcess implements AutoCloseable {
 			if (sentinel) {
 				command.add("--sentinel");
 			}
-			RedisProcess redis = new RedisProcess(port, directory, command, tls);
+			RedisProcess redis = new RedisProcess(port, directory, command, setup);
 			redis.restart();
 			return redis;
 		}
@@ -134,12 +159,19 @@ public final class RedisProcess implements AutoCloseable {
 			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 200);
 			socket.setSoTimeout(500);
 			OutputStream out = socket.getOutputStream();
+			boolean login = this.setup.acl() && !this.command.contains("--sentinel");
+			if (login) {
+				out.write(("*3\r\n$4\r\nAUTH\r\n$" + Setup.USER.length() + "\r\n" + Setup.USER + "\r\n$"
+						+ Setup.PASSWORD.length() + "\r\n" + Setup.PASSWORD + "\r\n")
+					.getBytes(StandardCharsets.US_ASCII));
+			}
 			out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
 			out.flush();
 			InputStream in = socket.getInputStream();
-			byte[] answer = new byte[7];
+			String expected = (login ? "+OK\r\n" : "") + "+PONG";
+			byte[] answer = new byte[expected.length()];
 			int read = in.readNBytes(answer, 0, answer.length);
-			return new String(answer, 0, read, StandardCharsets.US_ASCII).startsWith("+PONG");
+			return new String(answer, 0, read, StandardCharsets.US_ASCII).equals(expected);
 		}
 		catch (IOException ex) {
 			return false;
@@ -160,12 +192,15 @@ public final class RedisProcess implements AutoCloseable {
 	 */
 	public RedisCommands<String, String> commands() {
 		if (this.client == null) {
-			this.client = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.builder()
+			io.lettuce.core.RedisURI.Builder uri = io.lettuce.core.RedisURI.builder()
 				.withHost("127.0.0.1")
 				.withPort(this.port)
 				.withSsl(this.tls != null)
-				.withVerifyPeer(false)
-				.build());
+				.withVerifyPeer(false);
+			if (this.setup.acl() && !this.command.contains("--sentinel")) {
+				uri.withAuthentication(Setup.USER, Setup.PASSWORD);
+			}
+			this.client = io.lettuce.core.RedisClient.create(uri.build());
 			this.client.setOptions(clientOptions());
 			this.connection = this.client.connect();
 		}

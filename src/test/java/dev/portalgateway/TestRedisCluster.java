@@ -7,7 +7,6 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.lettuce.core.api.sync.RedisCommands;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A Redis Cluster for tests, on free ports: three masters, each with one replica, every
@@ -24,11 +23,11 @@ public final class TestRedisCluster implements AutoCloseable {
 
 	private final List<RedisProcess> replicas = new ArrayList<>();
 
-	private TestRedisCluster(@Nullable TlsCertificates tls) {
+	private TestRedisCluster(RedisProcess.Setup setup) {
 		for (int i = 0; i < 6; i++) {
-			String[] config = { "cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 1000",
-					(tls != null) ? "tls-cluster yes" : "" };
-			RedisProcess node = (tls != null) ? RedisProcess.withTls(tls, false, config) : RedisProcess.server(config);
+			RedisProcess node = RedisProcess.start(setup, false, "cluster-enabled yes",
+					"cluster-config-file nodes.conf", "cluster-node-timeout 1000",
+					(setup.tls() != null) ? "tls-cluster yes" : "");
 			((i < 3) ? this.masters : this.replicas).add(node);
 		}
 		RedisCommands<String, String> first = this.masters.get(0).commands();
@@ -60,15 +59,15 @@ public final class TestRedisCluster implements AutoCloseable {
 	}
 
 	public static TestRedisCluster start() {
-		return new TestRedisCluster(null);
+		return new TestRedisCluster(RedisProcess.Setup.PLAIN);
 	}
 
 	/**
-	 * Every node speaking only TLS (to clients and on the cluster bus), with this
-	 * certificate.
+	 * Every node secured as {@code setup} says (TLS to clients and on the bus, ACL
+	 * users).
 	 */
-	public static TestRedisCluster startWithTls(TlsCertificates tls) {
-		return new TestRedisCluster(tls);
+	public static TestRedisCluster start(RedisProcess.Setup setup) {
+		return new TestRedisCluster(setup);
 	}
 
 	/**

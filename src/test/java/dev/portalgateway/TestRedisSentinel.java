@@ -8,7 +8,6 @@ import java.util.stream.Collectors;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Redis with Sentinel for tests, on free ports: a master, a replica and three sentinels
@@ -27,33 +26,28 @@ public final class TestRedisSentinel implements AutoCloseable {
 
 	private final boolean tls;
 
-	private TestRedisSentinel(@Nullable TlsCertificates tls) {
-		this.tls = tls != null;
-		this.master = server(tls);
-		this.replica = server(tls, "replicaof 127.0.0.1 " + this.master.port());
+	private TestRedisSentinel(RedisProcess.Setup setup) {
+		this.tls = setup.tls() != null;
+		this.master = RedisProcess.start(setup, false);
+		this.replica = RedisProcess.start(setup, false, "replicaof 127.0.0.1 " + this.master.port());
 		for (int i = 0; i < 3; i++) {
-			this.sentinels.add(sentinel(tls, "sentinel monitor " + MASTER + " 127.0.0.1 " + this.master.port() + " 2",
+			this.sentinels.add(RedisProcess.start(setup, true,
+					"sentinel monitor " + MASTER + " 127.0.0.1 " + this.master.port() + " 2",
 					"sentinel down-after-milliseconds " + MASTER + " 1000",
-					"sentinel failover-timeout " + MASTER + " 3000", "sentinel parallel-syncs " + MASTER + " 1"));
+					"sentinel failover-timeout " + MASTER + " 3000", "sentinel parallel-syncs " + MASTER + " 1",
+					setup.acl() ? "sentinel auth-user " + MASTER + " " + RedisProcess.Setup.USER : "",
+					setup.acl() ? "sentinel auth-pass " + MASTER + " \"" + RedisProcess.Setup.PASSWORD + "\"" : ""));
 		}
 		awaitReplicaKnown();
 	}
 
 	public static TestRedisSentinel start() {
-		return new TestRedisSentinel(null);
+		return new TestRedisSentinel(RedisProcess.Setup.PLAIN);
 	}
 
-	/** Every server and sentinel speaking only TLS, with this certificate. */
-	public static TestRedisSentinel startWithTls(TlsCertificates tls) {
-		return new TestRedisSentinel(tls);
-	}
-
-	private static RedisProcess server(@Nullable TlsCertificates tls, String... config) {
-		return (tls != null) ? RedisProcess.withTls(tls, false, config) : RedisProcess.server(config);
-	}
-
-	private static RedisProcess sentinel(@Nullable TlsCertificates tls, String... config) {
-		return (tls != null) ? RedisProcess.withTls(tls, true, config) : RedisProcess.sentinel(config);
+	/** Servers and sentinels secured as {@code setup} says (TLS, ACL users). */
+	public static TestRedisSentinel start(RedisProcess.Setup setup) {
+		return new TestRedisSentinel(setup);
 	}
 
 	/** The sentinels, as {@code spring.data.redis.sentinel.nodes} takes them. */

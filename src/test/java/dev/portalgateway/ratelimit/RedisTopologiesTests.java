@@ -33,14 +33,18 @@ class RedisTopologiesTests {
 
 	enum Topology {
 
-		STANDALONE, SENTINEL, CLUSTER, STANDALONE_TLS, SENTINEL_TLS, CLUSTER_TLS;
+		STANDALONE, SENTINEL, CLUSTER, STANDALONE_TLS_ACL, SENTINEL_TLS_ACL, CLUSTER_TLS_ACL;
 
-		boolean tls() {
-			return name().endsWith("_TLS");
+		boolean secured() {
+			return name().endsWith("_TLS_ACL");
+		}
+
+		RedisProcess.Setup setup() {
+			return secured() ? new RedisProcess.Setup(TLS, true) : RedisProcess.Setup.PLAIN;
 		}
 
 		String topology() {
-			return name().replace("_TLS", "").toLowerCase(java.util.Locale.ROOT);
+			return name().replace("_TLS_ACL", "").toLowerCase(java.util.Locale.ROOT);
 		}
 
 	}
@@ -64,7 +68,7 @@ class RedisTopologiesTests {
 	void everyPartOfTheStoreWorks(Topology topology) {
 		RedisProperties redis = properties(topology);
 		String fingerprint = "topo" + topology.ordinal() + Long.toHexString(System.nanoTime() & 0xffff);
-		SslBundle tls = topology.tls() ? SslBundle
+		SslBundle tls = topology.secured() ? SslBundle
 			.of(new PemSslStoreBundle(null, PemSslStoreDetails.forCertificate(TLS.certificate().toUri().toString())))
 				: null;
 		SharedQuotaStore one = store(redis, tls, fingerprint);
@@ -102,6 +106,21 @@ class RedisTopologiesTests {
 			one.stopHeartbeats();
 			other.stopHeartbeats();
 		}
+		if (topology.secured()) {
+			// The control: without the ACL user, the same servers let no store in.
+			SharedQuotaStore stranger = store(withoutCredentials(redis), tls, fingerprint);
+			try {
+				assertThat(stranger.isDegraded()).isTrue();
+			}
+			finally {
+				stranger.stopHeartbeats();
+			}
+		}
+	}
+
+	private static RedisProperties withoutCredentials(RedisProperties redis) {
+		return new RedisProperties(redis.url(), redis.host(), redis.port(), null, null, redis.database(), redis.ssl(),
+				redis.connectTimeout(), redis.sentinel(), redis.cluster());
 	}
 
 	@org.junit.jupiter.api.Test
@@ -129,12 +148,14 @@ class RedisTopologiesTests {
 
 	@org.junit.jupiter.api.Test
 	void aGatewayTrustsItsRedisThroughAnSslBundle() {
-		RedisProcess redis = (RedisProcess) servers.computeIfAbsent(Topology.STANDALONE_TLS,
-				(key) -> RedisProcess.withTls(TLS, false));
+		RedisProcess redis = (RedisProcess) servers.computeIfAbsent(Topology.STANDALONE_TLS_ACL,
+				(key) -> RedisProcess.start(key.setup(), false));
 		// As an operator writes it: the CA as a PEM bundle, named by the Redis settings.
 		try (org.springframework.context.ConfigurableApplicationContext gateway = RedisReplica.startWith(
 				"http://127.0.0.1:1",
 				List.of("--spring.data.redis.host=127.0.0.1", "--spring.data.redis.port=" + redis.port(),
+						"--spring.data.redis.username=" + RedisProcess.Setup.USER,
+						"--spring.data.redis.password=" + RedisProcess.Setup.PASSWORD,
 						"--spring.ssl.bundle.pem.redis.truststore.certificate=" + TLS.certificate().toUri(),
 						"--spring.data.redis.ssl.bundle=redis", "--gateway.callers[0].name=billing",
 						"--gateway.callers[0].token-sha256=" + dev.portalgateway.TestCallers.sha256("t0000000000"),
@@ -152,23 +173,27 @@ class RedisTopologiesTests {
 	}
 
 	private static RedisProperties properties(Topology topology) {
-		RedisProperties.Ssl ssl = new RedisProperties.Ssl(topology.tls(), null);
+		RedisProperties.Ssl ssl = new RedisProperties.Ssl(topology.secured(), null);
+		String user = topology.secured() ? RedisProcess.Setup.USER : null;
+		String password = topology.secured() ? RedisProcess.Setup.PASSWORD : null;
 		return switch (topology) {
-			case STANDALONE, STANDALONE_TLS -> {
+			case STANDALONE, STANDALONE_TLS_ACL -> {
 				RedisProcess redis = (RedisProcess) servers.computeIfAbsent(topology,
-						(key) -> key.tls() ? RedisProcess.withTls(TLS, false) : RedisProcess.server());
-				yield new RedisProperties(null, "127.0.0.1", redis.port(), null, null, null, ssl, null);
+						(key) -> RedisProcess.start(key.setup(), false));
+				yield new RedisProperties(null, "127.0.0.1", redis.port(), user, password, null, ssl, null);
 			}
-			case SENTINEL, SENTINEL_TLS -> {
+			case SENTINEL, SENTINEL_TLS_ACL -> {
 				TestRedisSentinel redis = (TestRedisSentinel) servers.computeIfAbsent(topology,
-						(key) -> key.tls() ? TestRedisSentinel.startWithTls(TLS) : TestRedisSentinel.start());
-				yield new RedisProperties(null, null, null, null, null, null, ssl, null, new RedisProperties.Sentinel(
-						TestRedisSentinel.MASTER, List.of(redis.nodes().split(",")), null, null), null);
+						(key) -> TestRedisSentinel.start(key.setup()));
+				yield new RedisProperties(null, null, null, user, password, null, ssl, null,
+						new RedisProperties.Sentinel(TestRedisSentinel.MASTER, List.of(redis.nodes().split(",")), null,
+								null),
+						null);
 			}
-			case CLUSTER, CLUSTER_TLS -> {
+			case CLUSTER, CLUSTER_TLS_ACL -> {
 				TestRedisCluster redis = (TestRedisCluster) servers.computeIfAbsent(topology,
-						(key) -> key.tls() ? TestRedisCluster.startWithTls(TLS) : TestRedisCluster.start());
-				yield new RedisProperties(null, null, null, null, null, null, ssl, null, null,
+						(key) -> TestRedisCluster.start(key.setup()));
+				yield new RedisProperties(null, null, null, user, password, null, ssl, null, null,
 						new RedisProperties.Cluster(List.of(redis.nodesProperty().split(",")), null));
 			}
 		};
