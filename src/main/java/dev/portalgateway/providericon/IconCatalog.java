@@ -12,6 +12,8 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.workos.WorkOsClient;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import reactor.core.publisher.Mono;
@@ -47,6 +49,8 @@ public class IconCatalog {
 	public IconCatalog(WorkOsClient workOs, IconCacheProperties properties, Ticker ticker, Executor executor,
 			JsonMapper mapper, MeterRegistry meters) {
 		this.ticker = ticker;
+		Counter refreshed = refreshes(meters, "success");
+		Counter failed = refreshes(meters, "failure");
 		this.cache = Caffeine.newBuilder()
 			.ticker(ticker)
 			.executor(executor)
@@ -55,8 +59,30 @@ public class IconCatalog {
 			.recordStats()
 			.buildAsync((key, ignored) -> workOs.providerIcons()
 				.map((icons) -> IconList.of(icons, mapper, ticker.read()))
+				.doOnNext((list) -> refreshed.increment())
+				.doOnError((failure) -> failed.increment())
 				.toFuture());
 		CaffeineCacheMetrics.monitor(meters, this.cache, "provider_icons");
+		Gauge.builder("gateway.icons.age", this, IconCatalog::ageSeconds)
+			.description("How old the held icon list is (NaN before the first fetch)")
+			.baseUnit("seconds")
+			.register(meters);
+	}
+
+	private static Counter refreshes(MeterRegistry meters, String outcome) {
+		return Counter.builder("gateway.icons.fetches")
+			.description("Fetches of the icon list from WorkOS (the first, and each refresh)")
+			.tag("outcome", outcome)
+			.register(meters);
+	}
+
+	private double ageSeconds() {
+		return this.cache.synchronous()
+			.policy()
+			.refreshAfterWrite()
+			.flatMap((refresh) -> refresh.ageOf(KEY))
+			.map((age) -> age.toMillis() / 1000.0)
+			.orElse(Double.NaN);
 	}
 
 	/** The current list; fetched first if the cache is cold. */

@@ -58,6 +58,9 @@ public class UpstreamQuotas {
 
 	private final Map<Operation, Counter> unknown = new EnumMap<>(Operation.class);
 
+	/** The shared log's last answer per operation, for the gauges. */
+	private final Map<Operation, AtomicReference<@Nullable LastAnswer>> lastShared = new EnumMap<>(Operation.class);
+
 	/**
 	 * Where a request keeps the shared store's answer to its own permit, for its
 	 * {@code RateLimit-*} headers (see {@link #observed}).
@@ -97,9 +100,20 @@ public class UpstreamQuotas {
 					: limiter(operation.tag() + "-" + keyFingerprint, quota.limit(), quota.period(), quota.maxWait());
 			Counter rejected = rejectedCounter(meters, operation, "quota");
 			Gauge.builder("gateway.ratelimit.available.permits", this, (quotas) -> quotas.available(operation))
-				.description("Calls to WorkOS the gateway may still make in the current window")
+				.description("Calls to WorkOS the gateway may still make in the current window"
+						+ " (with the Redis store: as the shared log last answered this replica)")
 				.tag("operation", operation.tag())
 				.register(meters);
+			Gauge.builder("gateway.ratelimit.limit", quota, (configured) -> configured.limit())
+				.description("Calls to WorkOS allowed per period, for all replicas together")
+				.tag("operation", operation.tag())
+				.register(meters);
+			Gauge.builder("gateway.ratelimit.reset", this, (quotas) -> quotas.untilAPermitFrees(operation))
+				.description("Time until the oldest call in the window leaves it and a permit frees up")
+				.tag("operation", operation.tag())
+				.baseUnit("seconds")
+				.register(meters);
+			this.lastShared.put(operation, new AtomicReference<>());
 			this.entries.put(operation, new Entry(limiter, quota, start, rejected));
 			if (shared != null) {
 				if (!fair) {
@@ -156,6 +170,7 @@ public class UpstreamQuotas {
 				.onErrorMap((unanswered) -> unknownOutcome(operation))
 				.flatMap((answer) -> {
 					SharedQuotaStore.Decision decision = answer.decision();
+					this.lastShared.get(operation).set(new LastAnswer(Snapshot.of(decision), this.ticker.read()));
 					context.getOrEmpty(SEEN)
 						.ifPresent((seen) -> ((Seen) seen).set(new Permit(Snapshot.of(decision),
 								decision.granted() ? decision.admittedAt() : NOT_FROM_REDIS)));
@@ -290,11 +305,43 @@ public class UpstreamQuotas {
 
 	/** Permits left now, for the gauge. */
 	private double available(Operation operation) {
+		LastAnswer last = recentSharedAnswer(operation);
+		if (last != null) {
+			return last.snapshot().remaining();
+		}
+		if (this.shared != null) {
+			// No answer from the shared log in the last period: nothing this replica
+			// knows of is in use.
+			return this.entries.get(operation).quota().limit();
+		}
 		if (operation == Operation.PORTAL_LINKS) {
 			FairShare.View view = this.links.view(this.ticker.read());
 			return Math.max(0, view.limit() - view.used());
 		}
 		return Math.max(0, limiter(operation).getMetrics().getAvailablePermissions());
+	}
+
+	private double untilAPermitFrees(Operation operation) {
+		LastAnswer last = recentSharedAnswer(operation);
+		if (last != null) {
+			long left = last.snapshot().reset().toNanos() - (this.ticker.read() - last.at());
+			return Math.max(0, left) / 1e9;
+		}
+		return (this.shared != null) ? 0 : snapshot(operation).reset().toNanos() / 1e9;
+	}
+
+	/** The shared log's last answer to this replica, if it came within one period. */
+	private @Nullable LastAnswer recentSharedAnswer(Operation operation) {
+		AtomicReference<LastAnswer> holder = this.lastShared.get(operation);
+		LastAnswer last = (holder != null) ? holder.get() : null;
+		if (last == null || this.ticker.read() - last.at() >= this.entries.get(operation).quota().period().toNanos()) {
+			return null;
+		}
+		return last;
+	}
+
+	/** An answer of the shared log, and when it came (ticker time). */
+	private record LastAnswer(Snapshot snapshot, long at) {
 	}
 
 	private static final long NO_DEADLINE = Long.MAX_VALUE;
