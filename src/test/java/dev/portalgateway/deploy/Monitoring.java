@@ -108,6 +108,22 @@ final class Monitoring {
 		return selected;
 	}
 
+	private static final Pattern EQUALITY = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"([^\"]*)\"");
+
+	/** The {@code label="value"} matchers of an expression, per metric. */
+	static Map<String, List<String>> equalities(String expression) {
+		Map<String, List<String>> selected = new java.util.LinkedHashMap<>();
+		Matcher selector = SELECTOR.matcher(expression);
+		while (selector.find()) {
+			List<String> pairs = selected.computeIfAbsent(selector.group(1), (name) -> new ArrayList<>());
+			Matcher matcher = EQUALITY.matcher(selector.group(2));
+			while (matcher.find()) {
+				pairs.add(matcher.group(1) + "=" + matcher.group(2));
+			}
+		}
+		return selected;
+	}
+
 	/** The labels an expression groups by. */
 	static List<String> groupings(String expression) {
 		List<String> labels = new ArrayList<>();
