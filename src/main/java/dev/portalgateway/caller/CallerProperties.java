@@ -16,6 +16,7 @@ import jakarta.validation.constraints.Pattern;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
@@ -121,7 +122,8 @@ public record CallerProperties(@DefaultValue @Valid List<Policy> callers, @Defau
 	 * @param jwt verification of JWTs such as Kubernetes service-account tokens
 	 * @param failureBudget how many failed authentications a client address may have
 	 */
-	public record Auth(@DefaultValue JwtProperties jwt, @DefaultValue FailureBudget failureBudget) {
+	public record Auth(@DefaultValue @NestedConfigurationProperty JwtProperties jwt,
+			@DefaultValue FailureBudget failureBudget) {
 	}
 
 	/**
