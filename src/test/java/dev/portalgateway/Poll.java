@@ -6,9 +6,10 @@ import java.util.function.Supplier;
 
 /**
  * Waits in real time for an outside process to reach a state (a Redis server ready, a
- * sentinel aware of a replica, a cluster's slots covered). Test servers run on the
- * machine's clock, so no virtual time can drive them; checkstyle allows a sleep here and
- * nowhere else in the tests. Assertions about timing never use it.
+ * sentinel aware of a replica, a cluster's slots covered, Prometheus firing an alert), or
+ * for the JVM's own asynchronous notifications (a GC pause recorded). Test servers run on
+ * the machine's clock, so no virtual time can drive them; checkstyle allows a sleep here
+ * and nowhere else in the tests. Assertions about timing never use it.
  */
 public final class Poll {
 

@@ -9,7 +9,6 @@ import java.util.Map;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import dev.portalgateway.caller.CallerProperties;
-import io.kubernetes.client.openapi.models.V1ConfigMap;
 import io.kubernetes.client.openapi.models.V1Container;
 import io.kubernetes.client.openapi.models.V1Deployment;
 import io.kubernetes.client.openapi.models.V1EnvVar;
@@ -53,7 +52,7 @@ class HelmChartTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "default-values.yaml", "all-features-values.yaml", "existing-secret-values.yaml",
-			"hpa-values.yaml", "redis-values.yaml" })
+			"hpa-values.yaml", "redis-values.yaml", "sentinel-values.yaml", "cluster-values.yaml" })
 	void rendersValidKubernetesObjectsWithScaffoldLabels(String values) {
 		RenderedChart chart = RenderedChart.render(values);
 		assertThat(chart.objects).isNotEmpty().allSatisfy((object) -> {
@@ -114,10 +113,7 @@ class HelmChartTests {
 		V1Container container = pod.getContainers().get(0);
 		assertThat(container.getLifecycle().getPreStop().getExec().getCommand()).containsExactly("sleep", "5");
 		assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(30L);
-		String config = RenderedChart.render("default-values.yaml")
-			.one(V1ConfigMap.class)
-			.getData()
-			.get("portal-gateway.yaml");
+		String config = RenderedChart.render("default-values.yaml").config().getData().get("portal-gateway.yaml");
 		assertThat(config).contains("timeout-per-shutdown-phase: \"20s\"");
 		assertThatException()
 			.isThrownBy(() -> RenderedChart.render("default-values.yaml",
@@ -157,7 +153,7 @@ class HelmChartTests {
 			.isEqualTo("sk_test_chartci0000000000");
 		assertThat(env(chart, "WORKOS_API_KEY").getValueFrom().getSecretKeyRef().getName())
 			.isEqualTo(secret.getMetadata().getName());
-		assertThat(chart.one(V1ConfigMap.class).getData().toString()).doesNotContain("sk_test_");
+		assertThat(chart.config().getData().toString()).doesNotContain("sk_test_");
 	}
 
 	@Test
@@ -417,7 +413,10 @@ class HelmChartTests {
 	@Test
 	void rendersMonitoringAndNetworkPolicyWhenAsked() {
 		RenderedChart chart = RenderedChart.render("all-features-values.yaml");
-		Map<String, Object> monitor = chart.customResources.get(0);
+		Map<String, Object> monitor = chart.customResources.stream()
+			.filter((resource) -> "ServiceMonitor".equals(resource.get("kind")))
+			.findFirst()
+			.orElseThrow();
 		assertThat(monitor).containsEntry("apiVersion", "monitoring.coreos.com/v1")
 			.containsEntry("kind", "ServiceMonitor");
 		assertThat(monitor.toString()).contains("path=/actuator/prometheus", "port=management",
@@ -482,7 +481,7 @@ class HelmChartTests {
 
 	/** The properties the chart's ConfigMap gives Spring. */
 	private static Binder binder(RenderedChart chart) throws IOException {
-		String yaml = chart.one(V1ConfigMap.class).getData().get("portal-gateway.yaml");
+		String yaml = chart.config().getData().get("portal-gateway.yaml");
 		StandardEnvironment environment = new StandardEnvironment();
 		new YamlPropertySourceLoader().load("configmap", new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))
 			.forEach(environment.getPropertySources()::addFirst);

@@ -91,6 +91,17 @@ final class RenderedChart {
 		return matches.get(0);
 	}
 
+	/** The gateway's configuration ConfigMap (not the dashboard's). */
+	io.kubernetes.client.openapi.models.V1ConfigMap config() {
+		List<io.kubernetes.client.openapi.models.V1ConfigMap> maps = all(
+				io.kubernetes.client.openapi.models.V1ConfigMap.class)
+			.stream()
+			.filter((map) -> !map.getMetadata().getName().endsWith("-dashboard"))
+			.toList();
+		assertThat(maps).as("the configuration ConfigMap").hasSize(1);
+		return maps.get(0);
+	}
+
 	<T extends KubernetesObject> Optional<T> find(Class<T> type) {
 		return all(type).stream().findFirst();
 	}
