@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,7 +94,7 @@ public final class RedisProcess implements AutoCloseable {
 	public static RedisProcess start(Setup setup, boolean sentinel, String... config) {
 		TlsCertificates tls = setup.tls();
 		try {
-			int port = freePort();
+			int port = Machine.freePort();
 			Path directory = Files.createTempDirectory("redis-" + port + "-");
 			List<String> lines = new ArrayList<>(
 					List.of("bind 127.0.0.1", "daemonize no", "dir " + directory, "logfile \"\""));
@@ -316,15 +315,6 @@ public final class RedisProcess implements AutoCloseable {
 			}
 		}
 		return binary;
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 }

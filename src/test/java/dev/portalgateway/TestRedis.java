@@ -1,13 +1,9 @@
 package dev.portalgateway;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
@@ -36,7 +32,7 @@ public final class TestRedis implements AutoCloseable {
 	}
 
 	public static TestRedis start() {
-		TestRedis redis = new TestRedis(freePort());
+		TestRedis redis = new TestRedis(Machine.freePort());
 		redis.restart();
 		return redis;
 	}
@@ -44,7 +40,7 @@ public final class TestRedis implements AutoCloseable {
 	/** Starts (again) on the same port. */
 	public void restart() {
 		try {
-			Optional<Path> installed = installed();
+			Optional<Path> installed = Machine.onPath("redis-server");
 			this.server = installed.isPresent() ? new RedisServer(this.port, installed.get().toFile())
 					: RedisServer.newRedisServer()
 						.executableProvider(RedisProcess::binary)
@@ -105,26 +101,6 @@ public final class TestRedis implements AutoCloseable {
 	@Override
 	public void close() {
 		stop();
-	}
-
-	private static Optional<Path> installed() {
-		String path = System.getenv("PATH");
-		if (path == null) {
-			return Optional.empty();
-		}
-		return Stream.of(path.split(File.pathSeparator))
-			.map((dir) -> Path.of(dir, "redis-server"))
-			.filter(Files::isExecutable)
-			.findFirst();
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 }

@@ -140,13 +140,7 @@ final class Monitoring {
 	 * {@code promtool}, or null when the Debian package {@code prometheus} is missing.
 	 */
 	static @Nullable Path promtool() {
-		for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-			Path candidate = Path.of(dir, "promtool");
-			if (Files.isExecutable(candidate)) {
-				return candidate;
-			}
-		}
-		return null;
+		return dev.portalgateway.Machine.onPath("promtool").orElse(null);
 	}
 
 	static final String NO_PROMTOOL = "promtool not found: install the Debian package 'prometheus' (.ci/run does)";

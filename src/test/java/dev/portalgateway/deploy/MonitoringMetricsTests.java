@@ -142,18 +142,15 @@ class MonitoringMetricsTests {
 					.expectBody()
 					.returnResult();
 			}
-			client.get()
-				.uri("/v1/provider-icons")
-				.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
-				.exchange()
-				.expectStatus()
-				.isOk();
-			client.get()
-				.uri("/v1/provider-icons")
-				.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
-				.exchange()
-				.expectStatus()
-				.isOk();
+			for (int i = 0; i < 2; i++) {
+				// The first fetches the list (a miss), the second is a hit.
+				client.get()
+					.uri("/v1/provider-icons")
+					.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
+					.exchange()
+					.expectStatus()
+					.isOk();
+			}
 			// GC pauses are recorded from the JVM's notifications, once one has happened:
 			// ask for one, so the GC panel's metric is there on any machine.
 			int management = Integer.parseInt(gateway.getEnvironment().getProperty("local.management.port"));

@@ -1,8 +1,6 @@
 package dev.portalgateway.deploy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +10,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.Machine;
 import dev.portalgateway.OwnNettyResources;
 import dev.portalgateway.Poll;
 import dev.portalgateway.PortalGatewayApplication;
@@ -52,7 +51,7 @@ class PrometheusAlertsIntegrationTests {
 
 	@Test
 	void aStormAndAnOutageFireTheirAlerts() throws IOException {
-		Path prometheus = binary("prometheus");
+		Path prometheus = Machine.onPath("prometheus").orElse(null);
 		Assumptions.assumeTrue(prometheus != null,
 				"prometheus not found: install the Debian package 'prometheus' (.ci/run does)");
 		// WorkOS asks for a 60 s pause on every link call: a 429 storm.
@@ -74,7 +73,7 @@ class PrometheusAlertsIntegrationTests {
 					"--gateway.callers[0].token-sha256=" + TestCallers.sha256(TestCallers.BILLING_TOKEN),
 					"--gateway.callers[0].intents=sso")) {
 			String management = gateway.getEnvironment().getProperty("local.management.port");
-			int port = freePort();
+			int port = Machine.freePort();
 			Files.writeString(this.work.resolve("prometheus.yml"), """
 					global:
 					  scrape_interval: 1s
@@ -161,25 +160,6 @@ class PrometheusAlertsIntegrationTests {
 		}
 		catch (IOException ex) {
 			return "(no log)";
-		}
-	}
-
-	private static Path binary(String name) {
-		for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-			Path candidate = Path.of(dir, name);
-			if (Files.isExecutable(candidate)) {
-				return candidate;
-			}
-		}
-		return null;
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
 		}
 	}
 
