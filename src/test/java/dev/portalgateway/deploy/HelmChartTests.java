@@ -402,6 +402,71 @@ class HelmChartTests {
 	}
 
 	@Test
+	void refusesAnIngressWithoutAHost() {
+		assertThatException().isThrownBy(
+				() -> RenderedChart.render("default-values.yaml", (command) -> command.set("ingress.enabled", "true")))
+			.withMessageContaining("values don't meet the specifications of the schema");
+		assertThat(
+				RenderedChart
+					.render("default-values.yaml",
+							(command) -> command.set("ingress.enabled", "true")
+								.set("ingress.host", "gw.internal.example.com"))
+					.one(V1Ingress.class)
+					.getSpec()
+					.getRules()
+					.get(0)
+					.getHost())
+			.isEqualTo("gw.internal.example.com");
+	}
+
+	@Test
+	void givesStartingPodsThreeMinutesAndExposesTheTimings() {
+		V1Probe startup = RenderedChart.render("default-values.yaml")
+			.one(V1Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getSpec()
+			.getContainers()
+			.get(0)
+			.getStartupProbe();
+		assertThat(startup.getPeriodSeconds() * startup.getFailureThreshold()).isEqualTo(180);
+		assertThat(startup.getTimeoutSeconds()).isEqualTo(2);
+		V1Probe tuned = RenderedChart
+			.render("default-values.yaml",
+					(command) -> command.set("probes.startup.failureThreshold", "150")
+						.set("probes.startup.timeoutSeconds", "5"))
+			.one(V1Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getSpec()
+			.getContainers()
+			.get(0)
+			.getStartupProbe();
+		assertThat(tuned.getFailureThreshold()).isEqualTo(150);
+		assertThat(tuned.getTimeoutSeconds()).isEqualTo(5);
+	}
+
+	@Test
+	void notesWarnWhenSeveralPodsCountTheBudgetAlone() {
+		assertThat(notes("default-values.yaml")).contains("WARNING: rateLimit.store=local with 2 pods");
+		assertThat(notes("hpa-values.yaml")).contains("WARNING: rateLimit.store=local with the HPA (up to 8 pods)");
+		assertThat(notes("redis-values.yaml")).doesNotContain("rateLimit.store=local");
+	}
+
+	private static String notes(String values) {
+		return new Helm(RenderedChart.CHART).install()
+			.withName("gw")
+			.withNamespace("identity")
+			.withValuesFile(RenderedChart.CHART.resolve("ci").resolve(values))
+			.dryRun()
+			.withKubeVersion(RenderedChart.KUBE_VERSION)
+			.withDryRunOption(com.marcnuri.helm.DryRun.CLIENT)
+			.clientOnly()
+			.call()
+			.getOutput();
+	}
+
+	@Test
 	void leavesOptionalResourcesOffByDefault() {
 		RenderedChart chart = RenderedChart.render("default-values.yaml");
 		assertThat(chart.find(V2HorizontalPodAutoscaler.class)).isEmpty();

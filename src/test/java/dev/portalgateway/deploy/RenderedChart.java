@@ -76,6 +76,16 @@ final class RenderedChart {
 		return new RenderedChart(manifest);
 	}
 
+	/** A file of the chart, as written. */
+	static String file(String path) {
+		try {
+			return java.nio.file.Files.readString(CHART.resolve(path));
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+	}
+
 	static RenderedChart render(String ciValues) {
 		return render(ciValues, (command) -> {
 		});
