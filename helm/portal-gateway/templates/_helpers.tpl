@@ -113,3 +113,23 @@ the Redis store). Setting one turns TLS on.
 {{- end }}true
 {{- end }}
 {{- end }}
+
+{{/*
+JAVA_TOOL_OPTIONS: jvm.options, the direct-memory cap, and the CPUs the JVM sizes itself
+for (jvm.activeProcessorCount, else the CPU limit or request rounded up, at least 1).
+*/}}
+{{- define "portal-gateway.javaToolOptions" -}}
+{{- $cpu := .Values.jvm.activeProcessorCount }}
+{{- if not $cpu }}
+{{- $quantity := toString (or (dig "limits" "cpu" "" .Values.resources) (dig "requests" "cpu" "" .Values.resources) "1") }}
+{{- $millis := 0 }}
+{{- if hasSuffix "m" $quantity }}
+{{- $millis = int (trimSuffix "m" $quantity) }}
+{{- else }}
+{{- $millis = int (mulf (float64 $quantity) 1000) }}
+{{- end }}
+{{- $cpu = max 1 (div (add $millis 999) 1000) }}
+{{- end }}
+{{- .Values.jvm.options }}
+{{- with .Values.jvm.maxDirectMemorySize }} -XX:MaxDirectMemorySize={{ . }}{{ end }} -XX:ActiveProcessorCount={{ $cpu }}
+{{- end }}

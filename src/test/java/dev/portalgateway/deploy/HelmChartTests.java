@@ -402,6 +402,29 @@ class HelmChartTests {
 	}
 
 	@Test
+	void capsDirectMemoryAndSizesTheJvmForItsCpus() {
+		// Defaults: limit 1 CPU, 384 MiB.
+		assertThat(javaToolOptions(RenderedChart.render("default-values.yaml"))).isEqualTo(
+				"-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -XX:MaxDirectMemorySize=64m"
+						+ " -XX:ActiveProcessorCount=1");
+		// No CPU limit: the request, rounded up, not the node's cores.
+		assertThat(javaToolOptions(RenderedChart.render("default-values.yaml",
+				(command) -> command.set("resources.limits.cpu", "null").set("resources.requests.cpu", "1500m"))))
+			.endsWith("-XX:ActiveProcessorCount=2");
+		assertThat(javaToolOptions(
+				RenderedChart.render("default-values.yaml", (command) -> command.set("resources.limits.cpu", "2.5"))))
+			.endsWith("-XX:ActiveProcessorCount=3");
+		assertThat(javaToolOptions(RenderedChart.render("default-values.yaml",
+				(command) -> command.set("jvm.activeProcessorCount", "4").set("jvm.maxDirectMemorySize", ""))))
+			.isEqualTo(
+					"-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -XX:ActiveProcessorCount=4");
+	}
+
+	private static String javaToolOptions(RenderedChart chart) {
+		return env(chart, "JAVA_TOOL_OPTIONS").getValue();
+	}
+
+	@Test
 	void refusesAnIngressWithoutAHost() {
 		assertThatException().isThrownBy(
 				() -> RenderedChart.render("default-values.yaml", (command) -> command.set("ingress.enabled", "true")))
