@@ -425,6 +425,23 @@ class HelmChartTests {
 	}
 
 	@Test
+	void sleepsBeforeSigtermNativelyWhereKubernetesCan() {
+		V1Container old = RenderedChart.render("default-values.yaml")
+			.one(V1Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getSpec()
+			.getContainers()
+			.get(0);
+		assertThat(old.getLifecycle().getPreStop().getExec().getCommand()).containsExactly("sleep", "5");
+		assertThat(old.getLifecycle().getPreStop().getSleep()).isNull();
+		V1Container current = RenderedChart.render("default-values.yaml", "1.30.0", (command) -> {
+		}).one(V1Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+		assertThat(current.getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(5);
+		assertThat(current.getLifecycle().getPreStop().getExec()).isNull();
+	}
+
+	@Test
 	void refusesAnIngressWithoutAHost() {
 		assertThatException().isThrownBy(
 				() -> RenderedChart.render("default-values.yaml", (command) -> command.set("ingress.enabled", "true")))

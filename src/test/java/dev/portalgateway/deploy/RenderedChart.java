@@ -63,10 +63,15 @@ final class RenderedChart {
 
 	/** Renders with a file from {@code ci/} (or none), plus any {@code --set}s. */
 	static RenderedChart render(String ciValues, Consumer<TemplateCommand> sets) {
+		return render(ciValues, KUBE_VERSION, sets);
+	}
+
+	/** Renders as above, for this Kubernetes version. */
+	static RenderedChart render(String ciValues, String kubeVersion, Consumer<TemplateCommand> sets) {
 		TemplateCommand command = new Helm(CHART).template()
 			.withName("gw")
 			.withNamespace("identity")
-			.withKubeVersion(KUBE_VERSION);
+			.withKubeVersion(kubeVersion);
 		if (ciValues != null) {
 			command.withValuesFile(CHART.resolve("ci").resolve(ciValues));
 		}
