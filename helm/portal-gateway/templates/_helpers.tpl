@@ -133,3 +133,11 @@ for (jvm.activeProcessorCount, else the CPU limit or request rounded up, at leas
 {{- .Values.jvm.options }}
 {{- with .Values.jvm.maxDirectMemorySize }} -XX:MaxDirectMemorySize={{ . }}{{ end }} -XX:ActiveProcessorCount={{ $cpu }}
 {{- end }}
+
+{{/*
+Labels of this release's `helm test` pod, which the NetworkPolicy lets reach actuator.
+*/}}
+{{- define "portal-gateway.testSelectorLabels" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+portal-gateway/helm-test: "true"
+{{- end }}

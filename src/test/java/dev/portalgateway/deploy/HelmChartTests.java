@@ -527,13 +527,64 @@ class HelmChartTests {
 		assertThat(monitor.toString()).contains("path=/actuator/prometheus", "port=management",
 				"release=kube-prometheus-stack");
 		V1NetworkPolicy policy = chart.one(V1NetworkPolicy.class);
-		assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
-		assertThat(policy.getSpec().getIngress()).hasSize(2);
-		assertThat(policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getStrValue()).isEqualTo("http");
-		assertThat(policy.getSpec().getIngress().get(0).getFrom().get(0).getNamespaceSelector().getMatchLabels())
+		assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
+		List<io.kubernetes.client.openapi.models.V1NetworkPolicyIngressRule> rules = policy.getSpec().getIngress();
+		assertThat(rules).hasSize(3);
+		assertThat(rules.get(0).getPorts().get(0).getPort().getStrValue()).isEqualTo("http");
+		assertThat(rules.get(0).getFrom().get(0).getNamespaceSelector().getMatchLabels())
 			.containsEntry("portal-gateway/client", "true");
-		assertThat(policy.getSpec().getIngress().get(1).getPorts().get(0).getPort().getStrValue())
-			.isEqualTo("management");
+		// ingress.enabled: the ingress controller reaches the API port.
+		assertThat(rules.get(1).getPorts().get(0).getPort().getStrValue()).isEqualTo("http");
+		assertThat(rules.get(1).getFrom().get(0).getNamespaceSelector().getMatchLabels())
+			.containsEntry("kubernetes.io/metadata.name", "ingress-nginx");
+		assertThat(rules.get(2).getPorts().get(0).getPort().getStrValue()).isEqualTo("management");
+	}
+
+	@Test
+	void theNetworkPolicyLetsTheHelmTestPodReachActuator() {
+		V1NetworkPolicy policy = RenderedChart.render("all-features-values.yaml").one(V1NetworkPolicy.class);
+		var management = policy.getSpec()
+			.getIngress()
+			.stream()
+			.filter((rule) -> "management".equals(rule.getPorts().get(0).getPort().getStrValue()))
+			.findFirst()
+			.orElseThrow();
+		// The test pod (a hook, which helm template leaves out) carries these labels.
+		String hook = RenderedChart.file("templates/tests/test-connection.yaml");
+		assertThat(hook).contains("portal-gateway/helm-test: \"true\"").contains("portal-gateway.labels");
+		assertThat(management.getFrom()).anySatisfy((peer) -> {
+			assertThat(peer.getNamespaceSelector()).isNull();
+			assertThat(peer.getPodSelector().getMatchLabels()).containsEntry("portal-gateway/helm-test", "true")
+				.containsEntry("app.kubernetes.io/instance", "gw");
+		});
+	}
+
+	@Test
+	void theNetworkPolicyLetsThePodReachDnsWorkOsTheApiServerAndRedis() {
+		V1NetworkPolicy local = RenderedChart
+			.render("default-values.yaml", (command) -> command.set("networkPolicy.enabled", "true"))
+			.one(V1NetworkPolicy.class);
+		List<String> ports = new java.util.ArrayList<>();
+		local.getSpec()
+			.getEgress()
+			.forEach((rule) -> rule.getPorts()
+				.forEach((port) -> ports.add(port.getPort().getIntValue() + "/" + port.getProtocol())));
+		assertThat(ports).containsExactlyInAnyOrder("53/UDP", "53/TCP", "443/TCP", "6443/TCP");
+		V1NetworkPolicy redis = RenderedChart
+			.render("redis-values.yaml",
+					(command) -> command.set("networkPolicy.enabled", "true")
+						.set("networkPolicy.egress.redisTo[0].namespaceSelector.matchLabels.name", "platform"))
+			.one(V1NetworkPolicy.class);
+		var toRedis = redis.getSpec().getEgress().get(redis.getSpec().getEgress().size() - 1);
+		assertThat(toRedis.getPorts()).extracting((port) -> port.getPort().getIntValue()).containsExactly(6379, 26379);
+		assertThat(toRedis.getTo().get(0).getNamespaceSelector().getMatchLabels()).containsEntry("name", "platform");
+		assertThat(RenderedChart
+			.render("default-values.yaml",
+					(command) -> command.set("networkPolicy.enabled", "true")
+						.set("networkPolicy.egress.enabled", "false"))
+			.one(V1NetworkPolicy.class)
+			.getSpec()
+			.getPolicyTypes()).containsExactly("Ingress");
 	}
 
 	@ParameterizedTest
