@@ -59,10 +59,22 @@ final class DockerfileRules {
 	 * as written after {@code RUN}.
 	 */
 	static Command trainingRun() {
+		return run("-XX:ArchiveClassesAtExit=");
+	}
+
+	/** The build step that starts with {@code -Xshare:on}, proving the archive usable. */
+	static Command archiveCheck() {
+		return run("-Xshare:on");
+	}
+
+	/**
+	 * The first {@code RUN} containing {@code marker}, as a command with its assignments.
+	 */
+	private static Command run(String marker) {
 		for (String instruction : instructions()) {
-			if (instruction.startsWith("RUN ") && instruction.contains("-XX:ArchiveClassesAtExit=")) {
+			if (instruction.startsWith("RUN ") && instruction.contains(marker)) {
 				Map<String, String> environment = new LinkedHashMap<>();
-				List<String> words = new ArrayList<>(List.of(instruction.substring(4).strip().split(" ")));
+				List<String> words = new ArrayList<>(List.of(instruction.substring(4).strip().split("\\s+")));
 				while (!words.isEmpty() && words.get(0).matches("[A-Z_]+=\\S*")) {
 					String[] assignment = words.remove(0).split("=", 2);
 					environment.put(assignment[0], assignment[1]);
@@ -70,7 +82,18 @@ final class DockerfileRules {
 				return new Command(environment, words);
 			}
 		}
-		throw new IllegalStateException("No CDS training run in the Dockerfile");
+		throw new IllegalStateException("No RUN with " + marker + " in the Dockerfile");
+	}
+
+	/** The value of an {@code ENV NAME="value"} of the Dockerfile. */
+	static String env(String name) {
+		for (String instruction : instructions()) {
+			Matcher matcher = Pattern.compile("ENV " + name + "=\"([^\"]*)\"").matcher(instruction);
+			if (matcher.matches()) {
+				return matcher.group(1);
+			}
+		}
+		throw new IllegalStateException("No ENV " + name + " in the Dockerfile");
 	}
 
 	/** The exec-form {@code ENTRYPOINT}, as a command line. */

@@ -23,10 +23,51 @@ class DockerfileTests {
 	void buildsWithTheWrapperOnAJdkAndRunsOnAJre() {
 		List<String> froms = this.instructions.stream().filter((i) -> i.startsWith("FROM ")).toList();
 		assertThat(froms).hasSize(2);
-		assertThat(froms.get(0)).matches("FROM eclipse-temurin:\\$\\{JAVA_VERSION\\}-jdk\\S* AS build");
-		assertThat(froms.get(1)).matches("FROM eclipse-temurin:\\$\\{JAVA_VERSION\\}-jre\\S*");
-		assertThat(this.instructions).contains("ARG JAVA_VERSION=17");
+		assertThat(froms.get(0)).isEqualTo("FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build");
+		assertThat(froms.get(1)).isEqualTo("FROM ${RUNTIME_IMAGE}");
+		assertThat(this.instructions).contains("ARG JAVA_VERSION=17",
+				"ARG BUILD_IMAGE=eclipse-temurin:${JAVA_VERSION}-jdk-noble",
+				"ARG RUNTIME_IMAGE=eclipse-temurin:${JAVA_VERSION}-jre-noble");
 		assertThat(buildStage()).anyMatch((i) -> i.startsWith("RUN") && i.contains("./mvnw -B -q -DskipTests package"));
+	}
+
+	@Test
+	void canBePinnedByDigestAndSaysWhatItIs() throws IOException {
+		// Base images are build arguments (a digest can be given); the runtime stage says
+		// its version, revision and source.
+		String dockerfile = Files.readString(DockerfileRules.DOCKERFILE);
+		assertThat(dockerfile).contains("--build-arg RUNTIME_IMAGE=eclipse-temurin:17-jre-noble@sha256:");
+		String labels = runtimeStage().stream().filter((i) -> i.startsWith("LABEL")).findFirst().orElseThrow();
+		assertThat(labels).contains("org.opencontainers.image.version=\"${VERSION}\"",
+				"org.opencontainers.image.revision=\"${REVISION}\"", "org.opencontainers.image.source=\"${SOURCE}\"");
+	}
+
+	@Test
+	void trainsTheArchiveWithTheRuntimeFlagsAndChecksItIsUsable() {
+		List<String> runtime = runtimeStage();
+		int env = lastIndexStartingWith(runtime, "ENV JAVA_TOOL_OPTIONS=");
+		int training = indexContaining(runtime, "-XX:ArchiveClassesAtExit=app.jsa");
+		int check = indexContaining(runtime, "-Xshare:on");
+		assertThat(env).isNotNegative().isLessThan(training);
+		assertThat(check).isGreaterThan(training);
+		assertThat(runtime.get(check)).contains("-XX:SharedArchiveFile=app.jsa");
+	}
+
+	@Test
+	void carriesTheEpollTransportForBothArchitectures() {
+		// arm64 images would otherwise fall back to NIO without a word.
+		ClassLoader loader = DockerfileTests.class.getClassLoader();
+		assertThat(loader.getResource("META-INF/native/libnetty_transport_native_epoll_x86_64.so")).isNotNull();
+		assertThat(loader.getResource("META-INF/native/libnetty_transport_native_epoll_aarch_64.so")).isNotNull();
+	}
+
+	private static int indexContaining(List<String> instructions, String text) {
+		for (int i = 0; i < instructions.size(); i++) {
+			if (instructions.get(i).contains(text)) {
+				return i;
+			}
+		}
+		return -1;
 	}
 
 	@Test

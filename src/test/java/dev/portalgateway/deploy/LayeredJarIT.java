@@ -56,10 +56,25 @@ class LayeredJarIT {
 			.redirectErrorStream(true)
 			.redirectOutput(work.resolve("training.log").toFile());
 		train.environment().putAll(training.environment());
+		// The runtime stage's JVM flags, set before the training run, as in the image.
+		String javaToolOptions = DockerfileRules.env("JAVA_TOOL_OPTIONS");
+		train.environment().put("JAVA_TOOL_OPTIONS", javaToolOptions);
 		Process trainingRun = train.start();
 		assertThat(trainingRun.waitFor(120, TimeUnit.SECONDS)).isTrue();
 		assertThat(trainingRun.exitValue()).as(Files.readString(work.resolve("training.log"))).isZero();
 		assertThat(app.resolve("app.jsa")).isNotEmptyFile();
+		// The image build's own check: the archive is usable with the runtime's flags.
+		DockerfileRules.Command check = DockerfileRules.archiveCheck();
+		List<String> checkCommand = new ArrayList<>(check.arguments());
+		checkCommand.set(0, java);
+		ProcessBuilder verify = new ProcessBuilder(checkCommand).directory(app.toFile())
+			.redirectErrorStream(true)
+			.redirectOutput(work.resolve("check.log").toFile());
+		verify.environment().putAll(check.environment());
+		verify.environment().put("JAVA_TOOL_OPTIONS", javaToolOptions);
+		Process checkRun = verify.start();
+		assertThat(checkRun.waitFor(120, TimeUnit.SECONDS)).isTrue();
+		assertThat(checkRun.exitValue()).as(Files.readString(work.resolve("check.log"))).isZero();
 		// The image's entry point, with -Xshare:on: the JVM refuses to start unless it
 		// can
 		// use the archive.
@@ -75,6 +90,7 @@ class LayeredJarIT {
 			.redirectErrorStream(true)
 			.redirectOutput(work.resolve("gateway.log").toFile());
 		launch.environment().put("WORKOS_API_KEY", "sk_test_layeredjar0000");
+		launch.environment().put("JAVA_TOOL_OPTIONS", javaToolOptions);
 		Process gateway = launch.start();
 		try {
 			HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -102,6 +118,20 @@ class LayeredJarIT {
 				gateway.destroyForcibly();
 			}
 		}
+	}
+
+	@Test
+	void theJarIsReproducible() throws IOException {
+		// Every entry carries project.build.outputTimestamp, not the time of the build.
+		java.util.Set<java.time.LocalDate> days = new java.util.HashSet<>();
+		try (java.util.jar.JarFile jar = new java.util.jar.JarFile(JAR.toFile())) {
+			jar.stream()
+				.forEach((entry) -> days.add(java.time.LocalDate.ofInstant(entry.getLastModifiedTime().toInstant(),
+						java.time.ZoneOffset.UTC)));
+		}
+		assertThat(days).hasSize(1)
+			.allSatisfy((day) -> assertThat(day).isBetween(java.time.LocalDate.of(2026, 11, 29),
+					java.time.LocalDate.of(2026, 11, 30)));
 	}
 
 	private static void copyInto(Path layer, Path target) throws IOException {
