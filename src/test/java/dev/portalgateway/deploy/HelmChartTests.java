@@ -52,7 +52,8 @@ class HelmChartTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "default-values.yaml", "all-features-values.yaml", "existing-secret-values.yaml",
-			"hpa-values.yaml", "redis-values.yaml", "sentinel-values.yaml", "cluster-values.yaml" })
+			"hpa-values.yaml", "redis-values.yaml", "sentinel-values.yaml", "cluster-values.yaml",
+			"extensions-values.yaml" })
 	void rendersValidKubernetesObjectsWithScaffoldLabels(String values) {
 		RenderedChart chart = RenderedChart.render(values);
 		assertThat(chart.objects).isNotEmpty().allSatisfy((object) -> {
@@ -439,6 +440,55 @@ class HelmChartTests {
 		}).one(V1Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
 		assertThat(current.getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(5);
 		assertThat(current.getLifecycle().getPreStop().getExec()).isNull();
+	}
+
+	@Test
+	void offersTheExtensionPointsOfTheBestCharts() {
+		RenderedChart chart = RenderedChart.render("extensions-values.yaml");
+		V1Deployment deployment = chart.one(V1Deployment.class);
+		V1PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+		V1Container gateway = pod.getContainers().get(0);
+		assertThat(gateway.getImage()).isEqualTo(
+				"mirror.example.com/ghcr.io/portal-gateway/portal-gateway@sha256:0000000000000000000000000000000000000000000000000000000000000001");
+		assertThat(deployment.getMetadata().getLabels()).containsEntry("team", "identity");
+		assertThat(chart.objects)
+			.allSatisfy((object) -> assertThat(object.getMetadata().getLabels()).containsEntry("team", "identity"));
+		assertThat(deployment.getMetadata().getAnnotations()).containsEntry("secret.reloader.stakater.com/reload",
+				"workos-api-key");
+		assertThat(gateway.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo("proxy-settings");
+		assertThat(pod.getVolumes()).anySatisfy((volume) -> assertThat(volume.getName()).isEqualTo("extra-ca"));
+		assertThat(gateway.getVolumeMounts())
+			.anySatisfy((mount) -> assertThat(mount.getMountPath()).isEqualTo("/etc/corporate-ca"));
+		assertThat(pod.getInitContainers()).extracting(V1Container::getName).containsExactly("wait-for-proxy");
+		assertThat(pod.getContainers()).extracting(V1Container::getName)
+			.containsExactly("portal-gateway", "log-shipper");
+		assertThat(pod.getPriorityClassName()).isEqualTo("platform-critical");
+		assertThat(pod.getTopologySpreadConstraints()).singleElement()
+			.satisfies((spread) -> assertThat(spread.getMatchLabelKeys()).containsExactly("pod-template-hash"));
+		V1Service service = chart.one(V1Service.class);
+		assertThat(service.getMetadata().getAnnotations())
+			.containsEntry("service.beta.kubernetes.io/aws-load-balancer-internal", "true");
+		assertThat(service.getSpec().getIpFamilyPolicy()).isEqualTo("PreferDualStack");
+		assertThat(service.getSpec().getLoadBalancerSourceRanges()).containsExactly("10.0.0.0/8");
+		assertThat(chart.one(V2HorizontalPodAutoscaler.class)
+			.getSpec()
+			.getBehavior()
+			.getScaleDown()
+			.getStabilizationWindowSeconds()).isEqualTo(600);
+		assertThat(chart.one(V1PodDisruptionBudget.class).getSpec().getUnhealthyPodEvictionPolicy())
+			.isEqualTo("AlwaysAllow");
+		assertThat(chart.customResources).filteredOn((resource) -> "ServiceMonitor".equals(resource.get("kind")))
+			.singleElement()
+			.satisfies((monitor) -> assertThat(monitor.toString()).contains("targetLabel=cluster"));
+		// The default spreads each rollout's pods on their own, too.
+		assertThat(RenderedChart.render("default-values.yaml")
+			.one(V1Deployment.class)
+			.getSpec()
+			.getTemplate()
+			.getSpec()
+			.getTopologySpreadConstraints())
+			.allSatisfy((spread) -> assertThat(spread.getMatchLabelKeys()).containsExactly("pod-template-hash"));
+		assertThat(notes("extensions-values.yaml")).contains("WARNING: service.type=LoadBalancer");
 	}
 
 	@Test
