@@ -125,7 +125,7 @@ class HelmChartTests {
 	@Test
 	void spreadsPodsAcrossNodesAndKeepsOneUpDuringDisruptions() {
 		RenderedChart chart = RenderedChart.render("default-values.yaml");
-		V1PodSpec pod = chart.one(V1Deployment.class).getSpec().getTemplate().getSpec();
+		V1PodSpec pod = chart.pod();
 		assertThat(pod.getTopologySpreadConstraints()).anySatisfy((constraint) -> {
 			assertThat(constraint.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
 			assertThat(constraint.getLabelSelector().getMatchLabels()).doesNotContainKey("helm.sh/chart");
@@ -169,13 +169,8 @@ class HelmChartTests {
 	void putsCallerPoliciesInAConfigMapThatSpringImportsAndBinds() throws IOException {
 		RenderedChart chart = RenderedChart.render("existing-secret-values.yaml");
 		assertThat(env(chart, "SPRING_CONFIG_IMPORT").getValue()).isEqualTo("file:/config/portal-gateway.yaml");
-		assertThat(chart.one(V1Deployment.class)
-			.getSpec()
-			.getTemplate()
-			.getSpec()
-			.getContainers()
-			.get(0)
-			.getVolumeMounts()).anySatisfy((mount) -> assertThat(mount.getMountPath()).isEqualTo("/config"));
+		assertThat(chart.container().getVolumeMounts())
+			.anySatisfy((mount) -> assertThat(mount.getMountPath()).isEqualTo("/config"));
 		CallerProperties callers = binder(chart).bind("gateway", CallerProperties.class).get();
 		assertThat(callers.callers()).singleElement().satisfies((caller) -> {
 			assertThat(caller.name()).isEqualTo("billing-api");
@@ -216,7 +211,7 @@ class HelmChartTests {
 			.containsEntry("clock-skew", "30s")
 			.containsEntry("jwks-ca-certificates", mounted + "/ca.crt")
 			.containsEntry("jwks-token-file", mounted + "/token");
-		V1PodSpec pod = chart.one(V1Deployment.class).getSpec().getTemplate().getSpec();
+		V1PodSpec pod = chart.pod();
 		// Only the projected token for the API server, not the automounted one.
 		assertThat(pod.getAutomountServiceAccountToken()).isFalse();
 		assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy((mount) -> {
@@ -253,7 +248,7 @@ class HelmChartTests {
 			.get();
 		assertThat(jwt).containsEntry("jwks-uri", "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE/keys")
 			.doesNotContainKeys("jwks-ca-certificates", "jwks-token-file");
-		assertThat(chart.one(V1Deployment.class).getSpec().getTemplate().getSpec().getVolumes())
+		assertThat(chart.pod().getVolumes())
 			.noneSatisfy((volume) -> assertThat(volume.getName()).isEqualTo("kube-api"));
 		assertThat(RenderedChart.render("default-values.yaml").manifest).doesNotContain("kube-api", "jwks");
 	}
@@ -336,7 +331,7 @@ class HelmChartTests {
 		assertThat(redis.ssl().bundle()).isEqualTo("redis");
 		assertThat(redisBinder(chart).bind("spring.ssl.bundle.pem.redis.truststore.certificate", String.class).get())
 			.isEqualTo("file:/var/run/secrets/portal-gateway/redis-ca/ca.crt");
-		V1PodSpec pod = chart.one(V1Deployment.class).getSpec().getTemplate().getSpec();
+		V1PodSpec pod = chart.pod();
 		assertThat(pod.getVolumes()).filteredOn((volume) -> "redis-ca".equals(volume.getName()))
 			.singleElement()
 			.satisfies((volume) -> assertThat(volume.getConfigMap().getName()).isEqualTo("platform-redis-ca"));
@@ -365,13 +360,7 @@ class HelmChartTests {
 
 	private static Binder redisBinder(RenderedChart chart) {
 		Map<String, Object> variables = new java.util.HashMap<>();
-		for (V1EnvVar variable : chart.one(V1Deployment.class)
-			.getSpec()
-			.getTemplate()
-			.getSpec()
-			.getContainers()
-			.get(0)
-			.getEnv()) {
+		for (V1EnvVar variable : chart.container().getEnv()) {
 			if (variable.getName().startsWith("SPRING_DATA_REDIS") || variable.getName().startsWith("SPRING_SSL")) {
 				variables.put(variable.getName(),
 						(variable.getValue() != null) ? variable.getValue() : "from-a-secret");
@@ -427,17 +416,11 @@ class HelmChartTests {
 
 	@Test
 	void sleepsBeforeSigtermNativelyWhereKubernetesCan() {
-		V1Container old = RenderedChart.render("default-values.yaml")
-			.one(V1Deployment.class)
-			.getSpec()
-			.getTemplate()
-			.getSpec()
-			.getContainers()
-			.get(0);
+		V1Container old = RenderedChart.render("default-values.yaml").container();
 		assertThat(old.getLifecycle().getPreStop().getExec().getCommand()).containsExactly("sleep", "5");
 		assertThat(old.getLifecycle().getPreStop().getSleep()).isNull();
 		V1Container current = RenderedChart.render("default-values.yaml", "1.30.0", (command) -> {
-		}).one(V1Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+		}).container();
 		assertThat(current.getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(5);
 		assertThat(current.getLifecycle().getPreStop().getExec()).isNull();
 	}
@@ -481,12 +464,7 @@ class HelmChartTests {
 			.singleElement()
 			.satisfies((monitor) -> assertThat(monitor.toString()).contains("targetLabel=cluster"));
 		// The default spreads each rollout's pods on their own, too.
-		assertThat(RenderedChart.render("default-values.yaml")
-			.one(V1Deployment.class)
-			.getSpec()
-			.getTemplate()
-			.getSpec()
-			.getTopologySpreadConstraints())
+		assertThat(RenderedChart.render("default-values.yaml").pod().getTopologySpreadConstraints())
 			.allSatisfy((spread) -> assertThat(spread.getMatchLabelKeys()).containsExactly("pod-template-hash"));
 		assertThat(notes("extensions-values.yaml")).contains("WARNING: service.type=LoadBalancer");
 	}
@@ -511,26 +489,14 @@ class HelmChartTests {
 
 	@Test
 	void givesStartingPodsThreeMinutesAndExposesTheTimings() {
-		V1Probe startup = RenderedChart.render("default-values.yaml")
-			.one(V1Deployment.class)
-			.getSpec()
-			.getTemplate()
-			.getSpec()
-			.getContainers()
-			.get(0)
-			.getStartupProbe();
+		V1Probe startup = RenderedChart.render("default-values.yaml").container().getStartupProbe();
 		assertThat(startup.getPeriodSeconds() * startup.getFailureThreshold()).isEqualTo(180);
 		assertThat(startup.getTimeoutSeconds()).isEqualTo(2);
 		V1Probe tuned = RenderedChart
 			.render("default-values.yaml",
 					(command) -> command.set("probes.startup.failureThreshold", "150")
 						.set("probes.startup.timeoutSeconds", "5"))
-			.one(V1Deployment.class)
-			.getSpec()
-			.getTemplate()
-			.getSpec()
-			.getContainers()
-			.get(0)
+			.container()
 			.getStartupProbe();
 		assertThat(tuned.getFailureThreshold()).isEqualTo(150);
 		assertThat(tuned.getTimeoutSeconds()).isEqualTo(5);
@@ -675,13 +641,7 @@ class HelmChartTests {
 	}
 
 	private static V1EnvVar env(RenderedChart chart, String name) {
-		List<V1EnvVar> env = chart.one(V1Deployment.class)
-			.getSpec()
-			.getTemplate()
-			.getSpec()
-			.getContainers()
-			.get(0)
-			.getEnv();
+		List<V1EnvVar> env = chart.container().getEnv();
 		return env.stream().filter((variable) -> variable.getName().equals(name)).findFirst().orElseThrow();
 	}
 

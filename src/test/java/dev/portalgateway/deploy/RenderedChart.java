@@ -106,6 +106,16 @@ final class RenderedChart {
 		return matches.get(0);
 	}
 
+	/** The Deployment's pod template. */
+	io.kubernetes.client.openapi.models.V1PodSpec pod() {
+		return one(io.kubernetes.client.openapi.models.V1Deployment.class).getSpec().getTemplate().getSpec();
+	}
+
+	/** The gateway's container. */
+	io.kubernetes.client.openapi.models.V1Container container() {
+		return pod().getContainers().get(0);
+	}
+
 	/** The gateway's configuration ConfigMap (not the dashboard's). */
 	io.kubernetes.client.openapi.models.V1ConfigMap config() {
 		List<io.kubernetes.client.openapi.models.V1ConfigMap> maps = all(
