@@ -199,7 +199,7 @@ public final class RedisProcess implements AutoCloseable {
 			if (this.setup.acl() && !this.command.contains("--sentinel")) {
 				uri.withAuthentication(Setup.USER, Setup.PASSWORD);
 			}
-			this.client = io.lettuce.core.RedisClient.create(uri.build());
+			this.client = io.lettuce.core.RedisClient.create(RESOURCES, uri.build());
 			this.client.setOptions(clientOptions());
 			this.connection = this.client.connect();
 		}
@@ -256,6 +256,17 @@ public final class RedisProcess implements AutoCloseable {
 			// A temporary directory left behind is harmless.
 		}
 	}
+
+	/**
+	 * Event loops and timers for the tests' own Lettuce clients, shared and never shut
+	 * down: a client closes without touching them, so no shutdown runs on a Lettuce event
+	 * loop (Lettuce's latency statistics park a thread when they stop, which BlockHound
+	 * refuses there). Latency statistics are off; tests do not read them.
+	 */
+	public static final io.lettuce.core.resource.ClientResources RESOURCES = io.lettuce.core.resource.DefaultClientResources
+		.builder()
+		.commandLatencyRecorder(io.lettuce.core.metrics.CommandLatencyRecorder.disabled())
+		.build();
 
 	/**
 	 * Options for the tests' own Lettuce clients: TLS contexts draw on the gateway's

@@ -80,7 +80,7 @@ public final class TestRedis implements AutoCloseable {
 	/** Commands on a connection of their own, for tests that look into Redis directly. */
 	public RedisReactiveCommands<String, String> commands() {
 		if (this.client == null) {
-			this.client = RedisClient.create(url());
+			this.client = RedisClient.create(RedisProcess.RESOURCES, url());
 		}
 		return this.client.connect().reactive();
 	}

@@ -85,7 +85,7 @@ public final class TestRedisSentinel implements AutoCloseable {
 	 */
 	private void awaitReplicaKnown() {
 		for (RedisProcess sentinel : this.sentinels) {
-			RedisClient client = RedisClient.create();
+			RedisClient client = RedisClient.create(RedisProcess.RESOURCES);
 			client.setOptions(RedisProcess.clientOptions());
 			try (StatefulRedisSentinelConnection<String, String> connection = client.connectSentinel(uri(sentinel))) {
 				Poll.until(Duration.ofSeconds(10),
@@ -100,7 +100,7 @@ public final class TestRedisSentinel implements AutoCloseable {
 	}
 
 	private <T> T withSentinel(java.util.function.Function<StatefulRedisSentinelConnection<String, String>, T> action) {
-		RedisClient client = RedisClient.create();
+		RedisClient client = RedisClient.create(RedisProcess.RESOURCES);
 		client.setOptions(RedisProcess.clientOptions());
 		try (StatefulRedisSentinelConnection<String, String> connection = client
 			.connectSentinel(uri(this.sentinels.get(0)))) {

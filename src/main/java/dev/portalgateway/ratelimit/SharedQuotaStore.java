@@ -25,6 +25,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -152,8 +153,11 @@ public class SharedQuotaStore {
 		this.heartbeatSha = sha1(HEARTBEAT_SCRIPT);
 		// A dedicated Lettuce client: commands fail at once while Redis is away (the
 		// gateway then enforces its local share), and Lettuce reconnects within a second.
+		// No command latency statistics: nothing reads them, and stopping them parks the
+		// thread that shuts the client down (a Lettuce event loop).
 		this.resources = DefaultClientResources.builder()
 			.reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+			.commandLatencyRecorder(CommandLatencyRecorder.disabled())
 			.build();
 		this.redis = connector.apply(this.resources);
 		// Waits here, on the startup thread, at most the connect timeout (and a second

@@ -1,5 +1,7 @@
 package dev.portalgateway.ratelimit;
 
+import java.time.Duration;
+
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.RedisProcess;
 import dev.portalgateway.TestRedisCluster;
@@ -58,6 +60,24 @@ class ClusterIntegrationTests extends ReplicaFleet {
 		run.assertNoFailures();
 		Failover.awaitSharedAgain(this, run, this.redis.replicaOf(holder), this.redis::logs);
 		Failover.assertCallsAtTheDefaults(WorkOsFixtures.linkRequests(workOs).size());
+	}
+
+	@Test
+	void aWindowAfterAKilledMasterTheBudgetIsExactAgain() {
+		// A 2 s window instead of 60 s, so that the 12 s run holds windows before, during
+		// and well after the failover (the test above runs the same load at the
+		// defaults).
+		startReplicas("--gateway.rate-limit.portal-links.limit=10", "--gateway.rate-limit.portal-links.period=2s");
+		int holder = holderOfTheKeys();
+		Failover.Run run = Failover.underLoad(this, this.redis.masters().get(holder)::kill);
+		run.report("aWindowAfterAKilledMasterTheBudgetIsExactAgain", WorkOsFixtures.linkRequests(workOs).size());
+		run.assertNoFailures();
+		// The cluster needs its node timeout (1 s here), an election and Lettuce's
+		// topology
+		// refresh before the replica takes over: exact from 5 s after the kill plus a
+		// window.
+		run.assertWindows(WorkOsFixtures.linkRequests(workOs), 10, Duration.ofSeconds(2), Duration.ofSeconds(5));
+		Failover.awaitSharedAgain(this, run, this.redis.replicaOf(holder), this.redis::logs);
 	}
 
 	/**
