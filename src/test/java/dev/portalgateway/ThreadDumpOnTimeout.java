@@ -9,9 +9,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Prints every thread's stack when a test fails on a timeout: a request the gateway never
- * answered leaves no log line behind, so the threads are the only witness. (A rare hang
- * in {@code WorkOsCompatWireTests} — a parsed request, no WorkOS call, no deadline firing
- * — is what this is for.)
+ * answered leaves no log line behind, so the threads are the only witness. Registered for
+ * every test through JUnit's extension auto-detection. (A rare hang — a request parsed,
+ * or a health check sent, and no answer within 15 s — is what this is for.)
  */
 public class ThreadDumpOnTimeout implements TestWatcher {
 

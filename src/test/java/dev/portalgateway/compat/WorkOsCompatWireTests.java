@@ -42,9 +42,6 @@ class WorkOsCompatWireTests {
 	@RegisterExtension
 	static WireMockExtension workOs = WorkOsFixtures.workOs();
 
-	@RegisterExtension
-	static dev.portalgateway.ThreadDumpOnTimeout threads = new dev.portalgateway.ThreadDumpOnTimeout();
-
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("gateway.workos.base-url", workOs::baseUrl);
