@@ -28,6 +28,29 @@ public final class Machine {
 		}
 	}
 
+	/**
+	 * A free port whose Redis Cluster bus port ({@code port + 10000}) is free too: a
+	 * cluster node listens on both.
+	 */
+	public static int freePortWithClusterBus() {
+		for (int attempt = 0; attempt < 100; attempt++) {
+			int port = freePort();
+			if (port + 10000 <= 65535 && isFree(port + 10000)) {
+				return port;
+			}
+		}
+		throw new IllegalStateException("No free port pair for a Redis Cluster node");
+	}
+
+	private static boolean isFree(int port) {
+		try (ServerSocket socket = new ServerSocket(port)) {
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
 	/** The executable {@code name} on the {@code PATH}, if there is one. */
 	public static Optional<Path> onPath(String name) {
 		String path = System.getenv("PATH");

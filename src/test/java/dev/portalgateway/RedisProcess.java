@@ -41,7 +41,7 @@ public final class RedisProcess implements AutoCloseable {
 
 	private Process process;
 
-	private io.lettuce.core.@Nullable RedisClient client;
+	private @Nullable TestLettuce client;
 
 	private @Nullable StatefulRedisConnection<String, String> connection;
 
@@ -94,7 +94,8 @@ public final class RedisProcess implements AutoCloseable {
 	public static RedisProcess start(Setup setup, boolean sentinel, String... config) {
 		TlsCertificates tls = setup.tls();
 		try {
-			int port = Machine.freePort();
+			int port = List.of(config).contains("cluster-enabled yes") ? Machine.freePortWithClusterBus()
+					: Machine.freePort();
 			Path directory = Files.createTempDirectory("redis-" + port + "-");
 			List<String> lines = new ArrayList<>(
 					List.of("bind 127.0.0.1", "daemonize no", "dir " + directory, "logfile \"\""));
@@ -199,9 +200,8 @@ public final class RedisProcess implements AutoCloseable {
 			if (this.setup.acl() && !this.command.contains("--sentinel")) {
 				uri.withAuthentication(Setup.USER, Setup.PASSWORD);
 			}
-			this.client = io.lettuce.core.RedisClient.create(RESOURCES, uri.build());
-			this.client.setOptions(clientOptions());
-			this.connection = this.client.connect();
+			this.client = new TestLettuce(uri.build());
+			this.connection = this.client.client().connect();
 		}
 		return java.util.Objects.requireNonNull(this.connection).sync();
 	}
@@ -231,7 +231,7 @@ public final class RedisProcess implements AutoCloseable {
 	@Override
 	public void close() {
 		if (this.client != null) {
-			this.client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+			this.client.close();
 			this.client = null;
 			this.connection = null;
 		}
@@ -256,17 +256,6 @@ public final class RedisProcess implements AutoCloseable {
 			// A temporary directory left behind is harmless.
 		}
 	}
-
-	/**
-	 * Event loops and timers for the tests' own Lettuce clients, shared and never shut
-	 * down: a client closes without touching them, so no shutdown runs on a Lettuce event
-	 * loop (Lettuce's latency statistics park a thread when they stop, which BlockHound
-	 * refuses there). Latency statistics are off; tests do not read them.
-	 */
-	public static final io.lettuce.core.resource.ClientResources RESOURCES = io.lettuce.core.resource.DefaultClientResources
-		.builder()
-		.commandLatencyRecorder(io.lettuce.core.metrics.CommandLatencyRecorder.disabled())
-		.build();
 
 	/**
 	 * Options for the tests' own Lettuce clients: TLS contexts draw on the gateway's

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Optional;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
@@ -25,7 +24,7 @@ public final class TestRedis implements AutoCloseable {
 
 	private RedisServer server;
 
-	private RedisClient client;
+	private TestLettuce client;
 
 	private TestRedis(int port) {
 		this.port = port;
@@ -58,7 +57,7 @@ public final class TestRedis implements AutoCloseable {
 
 	public void stop() {
 		if (this.client != null) {
-			this.client.shutdown();
+			this.client.close();
 			this.client = null;
 		}
 		try {
@@ -80,9 +79,9 @@ public final class TestRedis implements AutoCloseable {
 	/** Commands on a connection of their own, for tests that look into Redis directly. */
 	public RedisReactiveCommands<String, String> commands() {
 		if (this.client == null) {
-			this.client = RedisClient.create(RedisProcess.RESOURCES, url());
+			this.client = new TestLettuce(io.lettuce.core.RedisURI.create(url()));
 		}
-		return this.client.connect().reactive();
+		return this.client.client().connect().reactive();
 	}
 
 	/**

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 
@@ -85,29 +84,28 @@ public final class TestRedisSentinel implements AutoCloseable {
 	 */
 	private void awaitReplicaKnown() {
 		for (RedisProcess sentinel : this.sentinels) {
-			RedisClient client = RedisClient.create(RedisProcess.RESOURCES);
-			client.setOptions(RedisProcess.clientOptions());
-			try (StatefulRedisSentinelConnection<String, String> connection = client.connectSentinel(uri(sentinel))) {
+			TestLettuce client = new TestLettuce();
+			try (StatefulRedisSentinelConnection<String, String> connection = client.client()
+				.connectSentinel(uri(sentinel))) {
 				Poll.until(Duration.ofSeconds(10),
 						() -> !connection.sync().replicas(MASTER).isEmpty() && Integer
 							.parseInt(connection.sync().master(MASTER).getOrDefault("num-other-sentinels", "0")) >= 2,
 						() -> "The sentinel did not find the replica and the other sentinels:\n" + sentinel.log());
 			}
 			finally {
-				client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+				client.close();
 			}
 		}
 	}
 
 	private <T> T withSentinel(java.util.function.Function<StatefulRedisSentinelConnection<String, String>, T> action) {
-		RedisClient client = RedisClient.create(RedisProcess.RESOURCES);
-		client.setOptions(RedisProcess.clientOptions());
-		try (StatefulRedisSentinelConnection<String, String> connection = client
+		TestLettuce client = new TestLettuce();
+		try (StatefulRedisSentinelConnection<String, String> connection = client.client()
 			.connectSentinel(uri(this.sentinels.get(0)))) {
 			return action.apply(connection);
 		}
 		finally {
-			client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+			client.close();
 		}
 	}
 
