@@ -94,7 +94,36 @@ final class Failover {
 			return healthy && keys.size() == 1 && newMaster.commands()
 				.zcount(keys.get(0),
 						io.lettuce.core.Range.create(run.failoverAt(), Long.MAX_VALUE)) == fleet.replicas.size();
-		}, () -> "The replicas did not come back to the new master:\n" + logs.get());
+		}, () -> "The replicas did not come back to the new master (" + sharedState(fleet, run, newMaster) + "):\n"
+				+ logs.get());
+	}
+
+	/** What the wait above looked at, for its failure message. */
+	private static String sharedState(ReplicaFleet fleet, Run run, RedisProcess newMaster) {
+		StringBuilder state = new StringBuilder("degraded:");
+		fleet.replicas
+			.forEach((replica) -> state.append(' ').append(replica.getBean(SharedQuotaStore.class).isDegraded()));
+		try {
+			List<String> keys = newMaster.commands().keys("*:replicas");
+			state.append("; role: ")
+				.append(newMaster.commands()
+					.info("replication")
+					.lines()
+					.filter((line) -> line.startsWith("role:"))
+					.findFirst()
+					.orElse("?"));
+			state.append("; keys: ").append(keys);
+			for (String key : keys) {
+				state.append("; heartbeats: ")
+					.append(newMaster.commands().zrangeWithScores(key, 0, -1))
+					.append(" since ")
+					.append(run.failoverAt());
+			}
+		}
+		catch (RuntimeException ex) {
+			state.append("; new master unreadable: ").append(ex);
+		}
+		return state.toString();
 	}
 
 	/**
