@@ -19,9 +19,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  * they do is shown in real time by {@link SlowClientTests}, shortened to 1 s there:
  * waiting 60 s or 10 s for a socket to close is not a test to run on every build.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
-		"gateway.workos.base-url=http://127.0.0.1:9", "gateway.workos.api-key=sk_test_defaults0001" })
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "management.server.port=0", "gateway.workos.base-url=http://127.0.0.1:9" })
 class ServerTimeoutDefaultsTests {
+
+	@org.springframework.test.context.DynamicPropertySource
+	static void properties(org.springframework.test.context.DynamicPropertyRegistry registry) {
+		dev.portalgateway.TestCallers.register(registry);
+	}
+
+	@org.springframework.boot.test.web.server.LocalServerPort
+	int port;
+
+	@Test
+	void aBodyThatStopsArrivingIsGivenUpAfterTenSecondsAtTheDefault() throws java.io.IOException {
+		// SlowClientTests' load at the default read timeout (10 s): a real-time wait, but
+		// the one place the default itself is shown doing its work.
+		SlowClientTests.assertGivenUpWithin(this.port, Duration.ofMillis(9500), Duration.ofSeconds(15));
+	}
 
 	@Autowired
 	NettyReactiveWebServerFactory factory;
