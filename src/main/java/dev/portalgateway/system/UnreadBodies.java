@@ -31,10 +31,10 @@ import org.springframework.web.server.WebFilterChain;
  * read (a 12 KB body with an unknown token got a reset instead of its 401).</li>
  * <li>A larger body, one that takes longer than {@link #DRAIN_TIMEOUT}, or one the
  * handler began and did not finish reading, is not read on.</li>
- * <li>Either way the answer carries {@code Connection: close}: Reactor Netty (1.3.6 and
- * 1.3.7) leaves a keep-alive connection whose body the handler did not read in a state
- * where a later request on it is never answered ({@code KeepAliveTests}), even after the
- * body was drained here. The caller opens a fresh connection for its next request.</li>
+ * <li>Either way the answer carries {@code Connection: close}, so what is left of the
+ * body never reaches the next request's parser; the caller opens a fresh connection for
+ * its next request. (This was first added against hangs on kept-alive connections; their
+ * cause was Reactor Netty issue 4361, fixed in 1.3.8, see {@code KeepAliveTests}.)</li>
  * </ul>
  */
 @Component

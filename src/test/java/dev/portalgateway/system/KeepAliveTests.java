@@ -1,6 +1,16 @@
 package dev.portalgateway.system;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.TestCallers;
@@ -22,6 +32,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A caller keeps its connection open across requests, including after an answer the
@@ -76,6 +87,75 @@ class KeepAliveTests {
 			.expectComplete()
 			.verify(Duration.ofSeconds(120));
 		one.dispose();
+	}
+
+	/**
+	 * The next request arrives before the gateway has finished with the one before (here
+	 * made certain by sending both at once): Reactor Netty holds it until the first is
+	 * done. Reactor Netty 1.3.6 then stopped reading the connection once the held request
+	 * was answered at once, and the third request waited for the caller's timeout
+	 * (reactor-netty issue 4361; three unanswered 15 s requests in CI runs).
+	 */
+	@Test
+	void answersTheRequestAfterOneThatArrivedWhileTheFirstWasInFlight() throws IOException {
+		workOs.stubFor(post("/portal/generate_link").willReturn(aResponse().withStatus(201)
+			.withFixedDelay(50)
+			.withHeader("Content-Type", "application/json")
+			.withBody(WorkOsFixtures.read("generate_link-201.json"))));
+		WorkOsFixtures.stubIcons(workOs);
+		List<Integer> statuses = new ArrayList<>();
+		for (int connection = 0; connection < 5; connection++) {
+			try (Socket socket = new Socket("127.0.0.1", this.port)) {
+				socket.setSoTimeout(5000);
+				socket.getOutputStream().write((link() + icons()).getBytes(StandardCharsets.US_ASCII));
+				statuses.add(answer(socket.getInputStream()));
+				statuses.add(answer(socket.getInputStream()));
+				for (int next = 0; next < 3; next++) {
+					socket.getOutputStream().write(icons().getBytes(StandardCharsets.US_ASCII));
+					statuses.add(answer(socket.getInputStream()));
+				}
+			}
+		}
+		assertThat(statuses).hasSize(25).containsOnly(201, 200);
+	}
+
+	private static String link() {
+		String body = "{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}";
+		return "POST /v1/portal-links HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TestCallers.BILLING_TOKEN
+				+ "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+	}
+
+	private static String icons() {
+		return "GET /v1/provider-icons HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+				+ TestCallers.AUDITOR_TOKEN + "\r\n\r\n";
+	}
+
+	private static final Pattern STATUS = Pattern.compile("^HTTP/1\\.1 (\\d{3})");
+
+	private static final Pattern LENGTH = Pattern.compile("(?im)^content-length: *(\\d+)");
+
+	/** Reads one whole answer (headers and a Content-Length body): its status. */
+	private static int answer(InputStream in) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		try {
+			while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+				int next = in.read();
+				if (next < 0) {
+					throw new IOException("The gateway closed the connection after: " + head);
+				}
+				head.write(next);
+			}
+		}
+		catch (SocketTimeoutException ex) {
+			throw new AssertionError("No answer within 5 s on a kept-alive connection", ex);
+		}
+		String headers = head.toString(StandardCharsets.ISO_8859_1);
+		Matcher length = LENGTH.matcher(headers);
+		assertThat(length.find()).as("Content-Length in %s", headers).isTrue();
+		in.readNBytes(Integer.parseInt(length.group(1)));
+		Matcher status = STATUS.matcher(headers);
+		assertThat(status.find()).as("a status line in %s", headers).isTrue();
+		return Integer.parseInt(status.group(1));
 	}
 
 }
