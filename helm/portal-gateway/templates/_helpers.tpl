@@ -85,15 +85,23 @@ operator creates. Setting both workos.apiKey and workos.existingSecret.name is a
 {{- end }}
 
 {{/*
-The image reference; the tag defaults to the chart's appVersion.
+The gateway's image reference; the tag defaults to the chart's appVersion.
 */}}
 {{- define "portal-gateway.image" -}}
-{{- $registry := .Values.global.imageRegistry }}
-{{- $repository := ternary (printf "%s/%s" $registry .Values.image.repository) .Values.image.repository (ne $registry "") }}
-{{- if .Values.image.digest }}
-{{- printf "%s@%s" $repository .Values.image.digest }}
+{{- include "portal-gateway.imageReference" (dict "image" .Values.image "tag" (default .Chart.AppVersion .Values.image.tag) "global" .Values.global) }}
+{{- end }}
+
+{{/*
+An image reference: global.imageRegistry (a mirror) in front of the repository, and the digest,
+when there is one, instead of the tag (the kubelet pulls by digest then, whatever the tag says).
+*/}}
+{{- define "portal-gateway.imageReference" -}}
+{{- $registry := .global.imageRegistry }}
+{{- $repository := ternary (printf "%s/%s" $registry .image.repository) .image.repository (ne $registry "") }}
+{{- if .image.digest }}
+{{- printf "%s@%s" $repository .image.digest }}
 {{- else }}
-{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" $repository .tag }}
 {{- end }}
 {{- end }}
 
@@ -149,4 +157,31 @@ Labels of this release's `helm test` pod, which the NetworkPolicy lets reach act
 {{- define "portal-gateway.testSelectorLabels" -}}
 app.kubernetes.io/instance: {{ .Release.Name }}
 portal-gateway/helm-test: "true"
+{{- end }}
+
+{{/*
+The Deployment's replicas. Without the HPA: replicaCount. With it, the field is left to the HPA,
+except on an upgrade of a running release: there it keeps the count that runs now. Leaving the
+field out on that upgrade would make Helm's patch remove it, and Kubernetes would scale the
+Deployment to 1 until the HPA reacts (the step Kubernetes warns about when migrating to an HPA).
+Keeping the running count never fights the HPA: it is the HPA's own number. `helm template`
+(Argo CD) cannot look anything up: there the field is left out; see the README for that switch.
+*/}}
+{{- define "portal-gateway.replicas" -}}
+{{- if not .Values.autoscaling.enabled -}}
+{{ .Values.replicaCount }}
+{{- else if .Release.IsUpgrade -}}
+{{- $running := lookup "apps/v1" "Deployment" .Release.Namespace (include "portal-gateway.fullname" .) -}}
+{{- if and $running $running.spec $running.spec.replicas -}}
+{{ $running.spec.replicas }}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+The metrics Service's name, and the label the ServiceMonitor takes Prometheus' job from: the
+job stays the release's fullname (the alerts and the dashboard select on it).
+*/}}
+{{- define "portal-gateway.metricsServiceName" -}}
+{{- printf "%s-metrics" (include "portal-gateway.fullname" . | trunc 55 | trimSuffix "-") }}
 {{- end }}

@@ -67,8 +67,9 @@ class HelmChartTests {
 		V1Deployment deployment = chart.one(V1Deployment.class);
 		assertThat(deployment.getSpec().getSelector().getMatchLabels()).containsOnlyKeys("app.kubernetes.io/name",
 				"app.kubernetes.io/instance");
-		assertThat(chart.one(V1Service.class).getSpec().getSelector()).containsOnlyKeys("app.kubernetes.io/name",
-				"app.kubernetes.io/instance");
+		assertThat(chart.all(V1Service.class)).hasSize(2)
+			.allSatisfy((service) -> assertThat(service.getSpec().getSelector())
+				.containsOnlyKeys("app.kubernetes.io/name", "app.kubernetes.io/instance"));
 		assertThat(chart.manifest).doesNotContain("sk_test_chartci0000000000")
 			.as("the key is only ever base64 in a Secret");
 	}
@@ -448,7 +449,7 @@ class HelmChartTests {
 		assertThat(pod.getPriorityClassName()).isEqualTo("platform-critical");
 		assertThat(pod.getTopologySpreadConstraints()).singleElement()
 			.satisfies((spread) -> assertThat(spread.getMatchLabelKeys()).containsExactly("pod-template-hash"));
-		V1Service service = chart.one(V1Service.class);
+		V1Service service = chart.named(V1Service.class, "gw-portal-gateway");
 		assertThat(service.getMetadata().getAnnotations())
 			.containsEntry("service.beta.kubernetes.io/aws-load-balancer-internal", "true");
 		assertThat(service.getSpec().getIpFamilyPolicy()).isEqualTo("PreferDualStack");
@@ -632,7 +633,59 @@ class HelmChartTests {
 	void hasAHelmTestPodThatCallsReadiness() throws IOException {
 		// helm template leaves hooks out; the hook is checked where it is written.
 		String hook = Files.readString(RenderedChart.CHART.resolve("templates/tests/test-connection.yaml"));
-		assertThat(hook).contains("\"helm.sh/hook\": test", "/actuator/health/readiness", "runAsNonRoot: true");
+		assertThat(hook).contains("\"helm.sh/hook\": test", "/actuator/health/readiness", "runAsNonRoot: true",
+				"portal-gateway.metricsServiceName", "portal-gateway.imageReference", ".Values.tests.image");
+		// Its image is pinned by digest (which wins over the tag), through the mirror if
+		// there is one.
+		Map<String, Object> image = values("tests", "image");
+		assertThat(image).containsEntry("repository", "docker.io/library/busybox").containsEntry("tag", "1.36.1");
+		assertThat((String) image.get("digest")).matches("sha256:[0-9a-f]{64}");
+	}
+
+	@Test
+	void exposesActuatorOnlyOnAClusterIpServiceOfItsOwn() {
+		for (String values : List.of("default-values.yaml", "extensions-values.yaml", "all-features-values.yaml")) {
+			RenderedChart chart = RenderedChart.render(values);
+			// The callers' Service (a LoadBalancer with extensions-values) has the API
+			// only.
+			assertThat(chart.named(V1Service.class, "gw-portal-gateway").getSpec().getPorts())
+				.extracting("name", "targetPort.strValue")
+				.containsExactly(org.assertj.core.groups.Tuple.tuple("http", "http"));
+			V1Service metrics = chart.named(V1Service.class, "gw-portal-gateway-metrics");
+			assertThat(metrics.getSpec().getType()).isEqualTo("ClusterIP");
+			assertThat(metrics.getSpec().getPorts()).extracting("name", "port", "targetPort.strValue")
+				.containsExactly(org.assertj.core.groups.Tuple.tuple("management", 8081, "management"));
+			assertThat(metrics.getMetadata().getLabels()).containsEntry("app.kubernetes.io/component", "metrics")
+				.containsEntry("portal-gateway/job", "gw-portal-gateway");
+		}
+		// The ServiceMonitor picks the metrics Service alone, and keeps Prometheus' job
+		// the release's fullname, which the alerts select on.
+		RenderedChart chart = RenderedChart.render("all-features-values.yaml");
+		Map<String, Object> monitor = chart.customResources.stream()
+			.filter((resource) -> "ServiceMonitor".equals(resource.get("kind")))
+			.findFirst()
+			.orElseThrow();
+		@SuppressWarnings("unchecked")
+		Map<String, Object> spec = (Map<String, Object>) monitor.get("spec");
+		assertThat(spec).containsEntry("jobLabel", "portal-gateway/job");
+		@SuppressWarnings("unchecked")
+		Map<String, String> selector = (Map<String, String>) ((Map<String, Object>) spec.get("selector"))
+			.get("matchLabels");
+		assertThat(chart.all(V1Service.class))
+			.filteredOn((service) -> service.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+			.extracting((service) -> service.getMetadata().getName())
+			.containsExactly("gw-portal-gateway-metrics");
+		assertThat(chart.manifest).contains("job=\"gw-portal-gateway\"");
+	}
+
+	/** A section of the chart's values.yaml, as written. */
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> values(String... path) {
+		Map<String, Object> section = new org.yaml.snakeyaml.Yaml().load(RenderedChart.file("values.yaml"));
+		for (String key : path) {
+			section = (Map<String, Object>) section.get(key);
+		}
+		return section;
 	}
 
 	private static void assertProbe(V1Probe probe, String path) {

@@ -40,7 +40,7 @@ final class RenderedChart {
 
 	final List<Map<String, Object>> customResources = new ArrayList<>();
 
-	private RenderedChart(String manifest) {
+	RenderedChart(String manifest) {
 		this.manifest = manifest;
 		Yaml yaml = new Yaml(new LoaderOptions());
 		for (Object document : yaml.loadAll(manifest)) {
@@ -98,6 +98,13 @@ final class RenderedChart {
 
 	<T extends KubernetesObject> List<T> all(Class<T> type) {
 		return this.objects.stream().filter(type::isInstance).map(type::cast).toList();
+	}
+
+	/** The object of this type with this name. */
+	<T extends KubernetesObject> T named(Class<T> type, String name) {
+		List<T> matches = all(type).stream().filter((object) -> name.equals(object.getMetadata().getName())).toList();
+		assertThat(matches).as("rendered %s %s", type.getSimpleName(), name).hasSize(1);
+		return matches.get(0);
 	}
 
 	<T extends KubernetesObject> T one(Class<T> type) {
