@@ -53,7 +53,7 @@ class HelmChartTests {
 	@ParameterizedTest
 	@ValueSource(strings = { "default-values.yaml", "all-features-values.yaml", "existing-secret-values.yaml",
 			"hpa-values.yaml", "redis-values.yaml", "sentinel-values.yaml", "cluster-values.yaml",
-			"extensions-values.yaml" })
+			"extensions-values.yaml", "tuning-values.yaml" })
 	void rendersValidKubernetesObjectsWithScaffoldLabels(String values) {
 		RenderedChart chart = RenderedChart.render(values);
 		assertThat(chart.objects).isNotEmpty().allSatisfy((object) -> {
@@ -676,6 +676,43 @@ class HelmChartTests {
 			.extracting((service) -> service.getMetadata().getName())
 			.containsExactly("gw-portal-gateway-metrics");
 		assertThat(chart.manifest).contains("job=\"gw-portal-gateway\"");
+	}
+
+	@Test
+	void rendersEveryTuningKnobWhereItBelongs() {
+		RenderedChart chart = RenderedChart.render("tuning-values.yaml");
+		V1PodSpec pod = chart.pod();
+		V1Container gateway = chart.container();
+		assertThat(javaToolOptions(chart)).endsWith("-XX:MaxDirectMemorySize=96m -XX:ActiveProcessorCount=2");
+		assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(45L);
+		assertThat(gateway.getLifecycle().getPreStop().getExec().getCommand()).containsExactly("sleep", "10");
+		assertThat(chart.config().getData().values())
+			.anySatisfy((file) -> assertThat(file).contains("timeout-per-shutdown-phase: \"25s\""));
+		assertThat(List.of(gateway.getStartupProbe(), gateway.getLivenessProbe(), gateway.getReadinessProbe()))
+			.extracting("periodSeconds", "timeoutSeconds", "failureThreshold")
+			.containsExactly(org.assertj.core.groups.Tuple.tuple(3, 4, 100),
+					org.assertj.core.groups.Tuple.tuple(15, 3, 4), org.assertj.core.groups.Tuple.tuple(5, 3, 2));
+		assertThat(chart.one(V1Deployment.class).getSpec().getTemplate().getMetadata()).satisfies(
+				(metadata) -> assertThat(metadata.getAnnotations()).containsEntry("sidecar.istio.io/inject", "false"))
+			.satisfies((metadata) -> assertThat(metadata.getLabels()).containsEntry("cost-center", "identity"));
+		assertThat(chart.named(V1Service.class, "gw-portal-gateway-metrics").getSpec().getPorts().get(0).getPort())
+			.isEqualTo(9464);
+		assertThat(chart.customResources).filteredOn((resource) -> "ServiceMonitor".equals(resource.get("kind")))
+			.singleElement()
+			.satisfies((monitor) -> assertThat(monitor.toString()).contains("interval=15s", "scrapeTimeout=5s",
+					"regex=jvm_buffer_.*"));
+		V1NetworkPolicy policy = chart.one(V1NetworkPolicy.class);
+		assertThat(policy.getSpec().getIngress().get(1).getFrom().get(0).getPodSelector().getMatchLabels())
+			.containsEntry("app.kubernetes.io/name", "traefik");
+		// Egress: Redis's port to the Redis CIDR only, both API server ports, the extra
+		// rule.
+		List<String> egress = policy.getSpec().getEgress().stream().map(Object::toString).toList();
+		assertThat(egress).anySatisfy((rule) -> assertThat(rule).contains("cidr: 10.20.0.0/16", "port: 6380"))
+			.anySatisfy((rule) -> assertThat(rule).contains("port: 443", "port: 6443"))
+			.anySatisfy((rule) -> assertThat(rule).contains("cidr: 10.30.0.10/32", "port: 3128"));
+		assertThat(env(chart, "SPRING_DATA_REDIS_PORT").getValue()).isEqualTo("6380");
+		assertThat(env(chart, "SPRING_DATA_REDIS_PASSWORD").getValueFrom().getSecretKeyRef().getKey())
+			.isEqualTo("password");
 	}
 
 	/** A section of the chart's values.yaml, as written. */
