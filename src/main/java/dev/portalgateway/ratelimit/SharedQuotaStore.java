@@ -426,13 +426,17 @@ public class SharedQuotaStore {
 
 	public void startHeartbeats() {
 		// Every second, but a heartbeat only every HEARTBEAT while healthy: a degraded
-		// store
-		// finds Redis again within a second.
+		// store finds Redis again within a second. A heartbeat may take longer than a
+		// second (its timeout is at least one, a first connection more): the ticks that
+		// come meanwhile are dropped. Without onBackpressureDrop the interval fails on
+		// the first tick nobody asked for, the heartbeats end silently, and a degraded
+		// store never asks Redis again (SlidingWindowScriptTests shows it).
 		long every = HEARTBEAT.toSeconds();
 		this.heartbeats = Flux.interval(Duration.ZERO, Duration.ofSeconds(1))
+			.onBackpressureDrop()
 			.filter((tick) -> isDegraded() || tick % every == 0)
 			.concatMap((tick) -> heartbeat().onErrorResume((failure) -> Mono.empty()))
-			.subscribe();
+			.subscribe(null, (failure) -> logger.error("Redis heartbeats stopped", failure));
 	}
 
 	/**

@@ -289,6 +289,12 @@ class HelmChartTests {
 				RenderedChart.render("redis-values.yaml", (command) -> command.set("rateLimit.expectedReplicas", "6")),
 				"GATEWAY_RATE_LIMIT_EXPECTED_REPLICAS")
 			.getValue()).isEqualTo("6");
+		// An IPv6 address needs no brackets in a variable of its own.
+		io.lettuce.core.RedisURI ipv6 = boundRedis(
+				RenderedChart.render("redis-values.yaml", (command) -> command.set("redis.host", "fd00:10:96::a")))
+			.toUri();
+		assertThat(ipv6.getHost()).isEqualTo("fd00:10:96::a");
+		assertThat(ipv6.getPort()).isEqualTo(6379);
 		assertThat(RenderedChart.render("default-values.yaml").manifest).doesNotContain("REDIS");
 		assertThatException().isThrownBy(
 				() -> RenderedChart.render("default-values.yaml", (command) -> command.set("rateLimit.store", "redis")))

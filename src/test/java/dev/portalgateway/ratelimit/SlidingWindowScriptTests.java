@@ -3,6 +3,7 @@ package dev.portalgateway.ratelimit;
 import java.time.Duration;
 import java.util.List;
 
+import dev.portalgateway.Poll;
 import dev.portalgateway.TestRedis;
 import dev.portalgateway.system.GatewayProblem;
 import io.lettuce.core.RedisURI;
@@ -232,6 +233,33 @@ class SlidingWindowScriptTests extends RedisStores {
 		catch (java.io.IOException | java.security.NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	@Test
+	void heartbeatsGoOnAfterOneOutlastsTheirInterval() {
+		// A heartbeat that times out takes its full timeout (1 s at the defaults), as
+		// long as the interval between heartbeats: the next tick must not end them.
+		// Without heartbeats a degraded store never asks Redis again, and stays on
+		// its local share for good.
+		SharedQuotaStore store = storeAtDefaults("hbeat001");
+		store.startHeartbeats();
+		Poll.until(Duration.ofSeconds(5), () -> !store.isDegraded(), () -> "The store never reached Redis");
+		pause(3500, "WRITE");
+		try {
+			// A permit that times out asks for a heartbeat at once, which times out too
+			// and
+			// degrades the store; from then on the loop sends one every second, into the
+			// stall.
+			StepVerifier.create(store.acquire(Operation.PORTAL_LINKS, 3, Duration.ofSeconds(60)))
+				.expectError(java.util.concurrent.TimeoutException.class)
+				.verify(VERIFY);
+			Poll.until(Duration.ofSeconds(3), store::isDegraded, () -> "The heartbeats did not notice the stall");
+		}
+		finally {
+			unpause();
+		}
+		Poll.until(Duration.ofSeconds(5), () -> !store.isDegraded(),
+				() -> "The store stayed degraded after Redis answered again: its heartbeats stopped");
 	}
 
 	@Test
