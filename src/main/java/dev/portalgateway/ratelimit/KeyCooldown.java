@@ -160,8 +160,14 @@ public class KeyCooldown {
 					// when it ends.
 					this.probeNeeded.set(true);
 				}
-				return awaitWithin(max(remaining(), elsewhere), patience, operation, deadline);
+				// What is left by the clock: asking Redis took time (up to redis-timeout
+				// each time round, with Redis slow).
+				return awaitWithin(max(remaining(), elsewhere), left(deadline), operation, deadline);
 			});
+	}
+
+	private Duration left(long deadline) {
+		return Duration.ofNanos(Math.max(0, deadline - this.ticker.read()));
 	}
 
 	private static Duration max(Duration one, Duration other) {
@@ -188,8 +194,7 @@ public class KeyCooldown {
 		// Waiting only makes sense if time is left afterwards to call WorkOS.
 		Duration callBudget = min(patience.dividedBy(2), Duration.ofSeconds(1));
 		if (wait.plus(callBudget).compareTo(patience) <= 0) {
-			Duration left = patience.minus(wait);
-			return Mono.delay(wait).then(Mono.defer(() -> awaitWithin(left, operation, deadline)));
+			return Mono.delay(wait).then(Mono.defer(() -> awaitWithin(left(deadline), operation, deadline)));
 		}
 		this.rejected.get(operation).increment();
 		return Mono.error(new GatewayProblem(ProblemCode.RATE_LIMITED,

@@ -236,6 +236,28 @@ class SlidingWindowScriptTests extends RedisStores {
 	}
 
 	@Test
+	void aCallerWaitingOnASlowRedisForTheCoolDownIsAnsweredByItsDeadline() {
+		// Each look at the shared cool-down takes redis-timeout (50 ms) while Redis is
+		// stalled, and the caller looks again every 100 ms: the time spent asking counts
+		// against its deadline (it did not, and a 400 ms caller was answered after 600).
+		KeyCooldown cooldown = new KeyCooldown(com.github.benmanes.caffeine.cache.Ticker.systemTicker(),
+				new SimpleMeterRegistry(), storeAtDefaults("cdwait01"));
+		pause(1500, "ALL");
+		try {
+			long start = System.nanoTime();
+			StepVerifier.create(cooldown.guard(Duration.ofMillis(400), Operation.PORTAL_LINKS, Mono.just("called")))
+				.expectErrorSatisfies((problem) -> assertThat(problem).isInstanceOf(GatewayProblem.class)
+					.hasMessageContaining("pause"))
+				.verify(VERIFY);
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered by the deadline (plus 100 ms)")
+				.isLessThan(Duration.ofMillis(500));
+		}
+		finally {
+			unpause();
+		}
+	}
+
+	@Test
 	void heartbeatsGoOnAfterOneOutlastsTheirInterval() {
 		// A heartbeat that times out takes its full timeout (1 s at the defaults), as
 		// long as the interval between heartbeats: the next tick must not end them.

@@ -49,8 +49,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is made slow or failing at random moments ({@code CLIENT PAUSE} of all commands or only
  * writes, {@code CLIENT KILL} of every connection). After each scenario:
  * <ol>
- * <li>liveness: with Redis and WorkOS healthy again, each replica's next request gets a
- * link in one call once the cool-down and the window are over;</li>
+ * <li>liveness: with Redis and WorkOS healthy again, every store is back on the shared
+ * budget within 5 s (its heartbeats go on), and each replica's next request gets a link
+ * in one call once the cool-down and the window are over;</li>
  * <li>safety: while no replica was degraded, no stretch of {@code period} saw more than
  * {@code limit} calls across all replicas (else at most 3 × limit, the README's bound
  * around a failover);</li>
@@ -265,9 +266,13 @@ class RedisChainSimulationTests {
 				int faults = this.seeded.between(0, 3);
 				for (int i = 0; i < faults; i++) {
 					Duration at = Duration.ofMillis(this.seeded.between(0, 1500));
-					Mono<String> fault = switch (this.seeded.between(0, 2)) {
+					Mono<String> fault = switch (this.seeded.between(0, 3)) {
 						case 0 -> client("PAUSE", Long.toString(this.seeded.between(20, 400)), "ALL");
 						case 1 -> client("PAUSE", Long.toString(this.seeded.between(20, 400)), "WRITE");
+						// Longer than a heartbeat's timeout (1 s): heartbeats time out
+						// while
+						// the next ones are due.
+						case 2 -> client("PAUSE", Long.toString(this.seeded.between(1000, 2000)), "WRITE");
 						default -> client("KILL", "TYPE", "normal");
 					};
 					Mono.delay(at).then(fault).onErrorResume((failure) -> Mono.empty()).subscribe();
