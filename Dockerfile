@@ -1,10 +1,12 @@
 # syntax=docker/dockerfile:1
 # portal-gateway image: built with the Maven wrapper on a JDK, run on a JRE as a non-root user
 # from Spring Boot's extracted layers (dependencies first, so code changes rebuild one layer),
-# with a class-data-sharing (CDS) archive trained at build time for a faster start.
-ARG JAVA_VERSION=17
+# with an ahead-of-time (AOT) cache trained at build time for a faster start (JEP 483/514/515).
+# The code is compiled for Java 17 (pom.xml); the image runs on Java 25, the current LTS, whose
+# AOT cache holds classes loaded and linked, and method profiles, where 17's CDS held classes only.
+ARG JAVA_VERSION=25
 # The base images, by tag; pin them by digest for reproducible, reviewable builds, e.g.
-#   --build-arg RUNTIME_IMAGE=eclipse-temurin:17-jre-noble@sha256:<digest>
+#   --build-arg RUNTIME_IMAGE=eclipse-temurin:25-jre-noble@sha256:<digest>
 ARG BUILD_IMAGE=eclipse-temurin:${JAVA_VERSION}-jdk-noble
 ARG RUNTIME_IMAGE=eclipse-temurin:${JAVA_VERSION}-jre-noble
 
@@ -17,7 +19,7 @@ COPY .mvn/ .mvn/
 RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q dependency:go-offline
 COPY src/ src/
 # Extracted without the launcher: a plain jar plus lib/ on its manifest class path, which the
-# JVM's own class loader reads, so CDS can archive the application's classes too.
+# JVM's own class loader reads, so the AOT cache can hold the application's classes too.
 RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -DskipTests package \
     && java -Djarmode=tools -jar target/portal-gateway.jar extract --layers --destination target/extracted
 
@@ -43,19 +45,22 @@ COPY --from=build /workspace/target/extracted/application/ ./
 # Netty's direct buffers (about 110 MiB measured, bench/RESULTS.md); Serial GC has the fewest
 # threads and the least native memory on the one or two cores a gateway pod gets.
 ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
-# Training run: starts the context and exits once it is refreshed, writing the classes it
-# loaded to app.jsa, with the runtime's own flags (JAVA_TOOL_OPTIONS above): an archive made
-# under other GC flags may not be usable. The key is a placeholder that only passes the
-# format check (the run calls nothing); it lives in this RUN's environment only.
-RUN WORKOS_API_KEY=sk_test_cdstraining0000 java -XX:ArchiveClassesAtExit=app.jsa -Dspring.context.exit=onRefresh \
-    -jar portal-gateway.jar --server.port=0 --management.server.port=0
-# The archive must be usable as the image starts: -Xshare:on refuses to start otherwise
-# (the entry point's -Xlog:cds=off would hide a silent fallback).
-RUN WORKOS_API_KEY=sk_test_cdstraining0000 java -Xshare:on -XX:SharedArchiveFile=app.jsa \
+# Training run: starts the context and exits once it is refreshed, writing what it loaded,
+# linked and profiled to app.aot, with the runtime's own flags (JAVA_TOOL_OPTIONS above, the
+# entry point's below): a cache must be made with the options it is used with. The key is a
+# placeholder that only passes the format check (the run calls nothing); it lives in this
+# RUN's environment only.
+RUN WORKOS_API_KEY=sk_test_aottraining0000 java -XX:AOTCacheOutput=app.aot --enable-native-access=ALL-UNNAMED \
+    -Dspring.context.exit=onRefresh -jar portal-gateway.jar --server.port=0 --management.server.port=0
+# The cache must be usable as the image starts: -XX:AOTMode=on refuses to start otherwise,
+# where the entry point would fall back to starting without it, with a warning.
+RUN WORKOS_API_KEY=sk_test_aottraining0000 java -XX:AOTMode=on -XX:AOTCache=app.aot --enable-native-access=ALL-UNNAMED \
     -Dspring.context.exit=onRefresh -jar portal-gateway.jar --server.port=0 --management.server.port=0
 USER 10001:10001
 # 8080: callers (/v1). 8081: actuator (health probes, Prometheus).
 EXPOSE 8080 8081
 # No key or token is baked in (WORKOS_API_KEY comes from the environment at run time). If the
-# archive does not match the JVM, the JVM starts without it (-Xshare:auto).
-ENTRYPOINT ["java", "-XX:SharedArchiveFile=app.jsa", "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-jar", "portal-gateway.jar"]
+# cache does not match the JVM options (JAVA_TOOL_OPTIONS replaced with another GC's, say), the
+# JVM warns and starts without it. Netty loads its epoll library through System.loadLibrary:
+# allowed on purpose, so Java 25 does not warn about it on every start.
+ENTRYPOINT ["java", "-XX:AOTCache=app.aot", "--enable-native-access=ALL-UNNAMED", "-jar", "portal-gateway.jar"]

@@ -55,16 +55,29 @@ final class DockerfileRules {
 	}
 
 	/**
-	 * The runtime stage's CDS training run: its environment assignments and its command,
-	 * as written after {@code RUN}.
+	 * The runtime stage's AOT cache training run: its environment assignments and its
+	 * command, as written after {@code RUN}.
 	 */
 	static Command trainingRun() {
-		return run("-XX:ArchiveClassesAtExit=");
+		return run("-XX:AOTCacheOutput=");
 	}
 
-	/** The build step that starts with {@code -Xshare:on}, proving the archive usable. */
-	static Command archiveCheck() {
-		return run("-Xshare:on");
+	/**
+	 * The build step that starts with {@code -XX:AOTMode=on}, proving the cache usable.
+	 */
+	static Command cacheCheck() {
+		return run("-XX:AOTMode=on");
+	}
+
+	/** The Java feature version the runtime stage runs on ({@code ARG JAVA_VERSION}). */
+	static int javaVersion() {
+		for (String instruction : instructions()) {
+			Matcher matcher = Pattern.compile("ARG JAVA_VERSION=(\\d+)").matcher(instruction);
+			if (matcher.matches()) {
+				return Integer.parseInt(matcher.group(1));
+			}
+		}
+		throw new IllegalStateException("No ARG JAVA_VERSION in the Dockerfile");
 	}
 
 	/**

@@ -25,7 +25,7 @@ class DockerfileTests {
 		assertThat(froms).hasSize(2);
 		assertThat(froms.get(0)).isEqualTo("FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build");
 		assertThat(froms.get(1)).isEqualTo("FROM ${RUNTIME_IMAGE}");
-		assertThat(this.instructions).contains("ARG JAVA_VERSION=17",
+		assertThat(this.instructions).contains("ARG JAVA_VERSION=25",
 				"ARG BUILD_IMAGE=eclipse-temurin:${JAVA_VERSION}-jdk-noble",
 				"ARG RUNTIME_IMAGE=eclipse-temurin:${JAVA_VERSION}-jre-noble");
 		assertThat(buildStage()).anyMatch((i) -> i.startsWith("RUN") && i.contains("./mvnw -B -q -DskipTests package"));
@@ -36,21 +36,28 @@ class DockerfileTests {
 		// Base images are build arguments (a digest can be given); the runtime stage says
 		// its version, revision and source.
 		String dockerfile = Files.readString(DockerfileRules.DOCKERFILE);
-		assertThat(dockerfile).contains("--build-arg RUNTIME_IMAGE=eclipse-temurin:17-jre-noble@sha256:");
+		assertThat(dockerfile).contains("--build-arg RUNTIME_IMAGE=eclipse-temurin:25-jre-noble@sha256:");
 		String labels = runtimeStage().stream().filter((i) -> i.startsWith("LABEL")).findFirst().orElseThrow();
 		assertThat(labels).contains("org.opencontainers.image.version=\"${VERSION}\"",
 				"org.opencontainers.image.revision=\"${REVISION}\"", "org.opencontainers.image.source=\"${SOURCE}\"");
 	}
 
 	@Test
-	void trainsTheArchiveWithTheRuntimeFlagsAndChecksItIsUsable() {
+	void trainsTheAotCacheWithTheRuntimeFlagsAndChecksItIsUsable() {
 		List<String> runtime = runtimeStage();
 		int env = lastIndexStartingWith(runtime, "ENV JAVA_TOOL_OPTIONS=");
-		int training = indexContaining(runtime, "-XX:ArchiveClassesAtExit=app.jsa");
-		int check = indexContaining(runtime, "-Xshare:on");
+		int training = indexContaining(runtime, "-XX:AOTCacheOutput=app.aot");
+		int check = indexContaining(runtime, "-XX:AOTMode=on");
 		assertThat(env).isNotNegative().isLessThan(training);
 		assertThat(check).isGreaterThan(training);
-		assertThat(runtime.get(check)).contains("-XX:SharedArchiveFile=app.jsa");
+		assertThat(runtime.get(check)).contains("-XX:AOTCache=app.aot");
+		// The entry point's own options are in both runs.
+		for (String option : DockerfileRules.entrypoint()) {
+			if (option.startsWith("--")) {
+				assertThat(runtime.get(training)).contains(option);
+				assertThat(runtime.get(check)).contains(option);
+			}
+		}
 	}
 
 	@Test
@@ -86,7 +93,7 @@ class DockerfileTests {
 		assertThat(runtime.indexOf("USER 10001:10001")).isGreaterThan(lastIndexStartingWith(runtime, "COPY"));
 		String entrypoint = runtime.stream().filter((i) -> i.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
 		assertThat(entrypoint).matches("ENTRYPOINT \\[\"java\", .*\"-jar\", \"portal-gateway.jar\"\\]")
-			.contains("\"-XX:SharedArchiveFile=app.jsa\"");
+			.contains("\"-XX:AOTCache=app.aot\"");
 		assertThat(runtime)
 			.contains("ENV JAVA_TOOL_OPTIONS=\"-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError\"");
 		assertThat(runtime).contains("EXPOSE 8080 8081");
@@ -95,10 +102,10 @@ class DockerfileTests {
 
 	@Test
 	void bakesInNoSecrets() throws IOException {
-		// The one key-shaped value is the CDS training run's placeholder, in that RUN's
+		// The one key-shaped value is the AOT training run's placeholder, in that RUN's
 		// environment only.
 		String dockerfile = Files.readString(DockerfileRules.DOCKERFILE)
-			.replace("RUN WORKOS_API_KEY=sk_test_cdstraining0000 java", "RUN java");
+			.replace("RUN WORKOS_API_KEY=sk_test_aottraining0000 java", "RUN java");
 		assertThat(dockerfile).doesNotContainPattern("sk_(test|live)_");
 		assertThat(DockerfileRules.trainingRun().environment()).containsOnlyKeys("WORKOS_API_KEY");
 		assertThat(this.instructions).noneMatch((i) -> (i.startsWith("ENV") || i.startsWith("ARG"))

@@ -15,17 +15,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What the image does, without Docker: extract the packaged jar with the Dockerfile's own
- * command, lay the layers on top of each other in the Dockerfile's order (as its COPYs
- * do), run the Dockerfile's CDS training run there, and start the app from that layout
- * with the image's entry point (plus {@code -Xshare:on}, so an unusable archive fails the
- * test) until it is ready.
+ * What the image does, without Docker, on the image's Java version (a JDK of that version
+ * under {@code /usr/lib/jvm}, else the test is skipped): extract the packaged jar with
+ * the Dockerfile's own command, lay the layers on top of each other in the Dockerfile's
+ * order (as its COPYs do), run the Dockerfile's AOT cache training run and its check
+ * there, and start the app from that layout with the image's entry point and the Helm
+ * chart's JVM options (plus {@code -XX:AOTMode=on}, so a cache those options cannot use
+ * fails the test) until it is ready.
  */
 class LayeredJarIT {
 
@@ -34,7 +37,7 @@ class LayeredJarIT {
 	@Test
 	void startsFromTheExtractedLayers(@TempDir Path work) throws Exception {
 		assertThat(JAR).exists();
-		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		String java = imageJava();
 		Path extracted = work.resolve("extracted");
 		List<String> extract = new ArrayList<>(List.of(java, "-Djarmode=tools", "-jar", JAR.toString()));
 		extract.addAll(DockerfileRules.extractArguments());
@@ -47,7 +50,7 @@ class LayeredJarIT {
 			assertThat(extracted.resolve(layer)).isDirectory();
 			copyInto(extracted.resolve(layer), app);
 		}
-		// The Dockerfile's CDS training run, in the image's working directory.
+		// The Dockerfile's AOT cache training run, in the image's working directory.
 		DockerfileRules.Command training = DockerfileRules.trainingRun();
 		List<String> trainingCommand = new ArrayList<>(training.arguments());
 		assertThat(trainingCommand.get(0)).isEqualTo("java");
@@ -62,9 +65,9 @@ class LayeredJarIT {
 		Process trainingRun = train.start();
 		assertThat(trainingRun.waitFor(120, TimeUnit.SECONDS)).isTrue();
 		assertThat(trainingRun.exitValue()).as(Files.readString(work.resolve("training.log"))).isZero();
-		assertThat(app.resolve("app.jsa")).isNotEmptyFile();
-		// The image build's own check: the archive is usable with the runtime's flags.
-		DockerfileRules.Command check = DockerfileRules.archiveCheck();
+		assertThat(app.resolve("app.aot")).isNotEmptyFile();
+		// The image build's own check: the cache is usable with the runtime's flags.
+		DockerfileRules.Command check = DockerfileRules.cacheCheck();
 		List<String> checkCommand = new ArrayList<>(check.arguments());
 		checkCommand.set(0, java);
 		ProcessBuilder verify = new ProcessBuilder(checkCommand).directory(app.toFile())
@@ -75,22 +78,21 @@ class LayeredJarIT {
 		Process checkRun = verify.start();
 		assertThat(checkRun.waitFor(120, TimeUnit.SECONDS)).isTrue();
 		assertThat(checkRun.exitValue()).as(Files.readString(work.resolve("check.log"))).isZero();
-		// The image's entry point, with -Xshare:on: the JVM refuses to start unless it
-		// can
-		// use the archive.
+		// The image's entry point as the chart starts it (its JAVA_TOOL_OPTIONS), with
+		// -XX:AOTMode=on: the JVM refuses to start unless it can use the cache.
 		int port = freePort();
 		int managementPort = freePort();
 		List<String> command = new ArrayList<>(DockerfileRules.entrypoint());
 		assertThat(command.get(0)).isEqualTo("java");
 		command.set(0, java);
-		command.add(1, "-Xshare:on");
+		command.add(1, "-XX:AOTMode=on");
 		command.addAll(List.of("--server.port=" + port, "--management.server.port=" + managementPort,
 				"--gateway.workos.base-url=http://127.0.0.1:9"));
 		ProcessBuilder launch = new ProcessBuilder(command).directory(app.toFile())
 			.redirectErrorStream(true)
 			.redirectOutput(work.resolve("gateway.log").toFile());
 		launch.environment().put("WORKOS_API_KEY", "sk_test_layeredjar0000");
-		launch.environment().put("JAVA_TOOL_OPTIONS", javaToolOptions);
+		launch.environment().put("JAVA_TOOL_OPTIONS", chartJavaToolOptions());
 		Process gateway = launch.start();
 		try {
 			HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -132,6 +134,43 @@ class LayeredJarIT {
 		assertThat(days).hasSize(1)
 			.allSatisfy((day) -> assertThat(day).isBetween(java.time.LocalDate.of(2026, 11, 29),
 					java.time.LocalDate.of(2026, 11, 30)));
+	}
+
+	/**
+	 * The {@code java} of the image's Java version: this JVM's, or a JDK's under
+	 * {@code /usr/lib/jvm}; the test is skipped when there is none.
+	 */
+	private static String imageJava() throws IOException {
+		int version = DockerfileRules.javaVersion();
+		List<Path> homes = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
+		Path jvms = Path.of("/usr/lib/jvm");
+		if (Files.isDirectory(jvms)) {
+			try (Stream<Path> installed = Files.list(jvms)) {
+				installed.sorted().forEach(homes::add);
+			}
+		}
+		for (Path home : homes) {
+			Path release = home.resolve("release");
+			if (Files.isRegularFile(release) && Files.isExecutable(home.resolve("bin/java"))
+					&& Files.readString(release).matches("(?s).*\\bJAVA_VERSION=\"" + version + "(\\.[^\"]*)?\".*")) {
+				return home.resolve("bin/java").toString();
+			}
+		}
+		Assumptions.abort("The image runs on Java " + version + ": no JDK " + version
+				+ " under /usr/lib/jvm (Debian: temurin-" + version + "-jdk or openjdk-" + version + "-jdk)");
+		throw new IllegalStateException("unreachable");
+	}
+
+	/** JAVA_TOOL_OPTIONS as the Helm chart sets it, at its defaults. */
+	private static String chartJavaToolOptions() {
+		return RenderedChart.render("default-values.yaml")
+			.container()
+			.getEnv()
+			.stream()
+			.filter((variable) -> "JAVA_TOOL_OPTIONS".equals(variable.getName()))
+			.findFirst()
+			.orElseThrow()
+			.getValue();
 	}
 
 	private static void copyInto(Path layer, Path target) throws IOException {
