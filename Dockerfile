@@ -51,16 +51,17 @@ ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOf
 # placeholder that only passes the format check (the run calls nothing); it lives in this
 # RUN's environment only.
 RUN WORKOS_API_KEY=sk_test_aottraining0000 java -XX:AOTCacheOutput=app.aot --enable-native-access=ALL-UNNAMED \
-    -Dspring.context.exit=onRefresh -jar portal-gateway.jar --server.port=0 --management.server.port=0
+    -Dspring.aot.enabled=true -Dspring.context.exit=onRefresh -jar portal-gateway.jar --server.port=0 --management.server.port=0
 # The cache must be usable as the image starts: -XX:AOTMode=on refuses to start otherwise,
 # where the entry point would fall back to starting without it, with a warning.
 RUN WORKOS_API_KEY=sk_test_aottraining0000 java -XX:AOTMode=on -XX:AOTCache=app.aot --enable-native-access=ALL-UNNAMED \
-    -Dspring.context.exit=onRefresh -jar portal-gateway.jar --server.port=0 --management.server.port=0
+    -Dspring.aot.enabled=true -Dspring.context.exit=onRefresh -jar portal-gateway.jar --server.port=0 --management.server.port=0
 USER 10001:10001
 # 8080: callers (/v1). 8081: actuator (health probes, Prometheus).
 EXPOSE 8080 8081
 # No key or token is baked in (WORKOS_API_KEY comes from the environment at run time). If the
 # cache does not match the JVM options (JAVA_TOOL_OPTIONS replaced with another GC's, say), the
 # JVM warns and starts without it. Netty loads its epoll library through System.loadLibrary:
-# allowed on purpose, so Java 25 does not warn about it on every start.
-ENTRYPOINT ["java", "-XX:AOTCache=app.aot", "--enable-native-access=ALL-UNNAMED", "-jar", "portal-gateway.jar"]
+# allowed on purpose, so Java 25 does not warn about it on every start. The context is the one
+# Spring AOT generated at build time (spring.aot.enabled), not scanned and evaluated anew.
+ENTRYPOINT ["java", "-XX:AOTCache=app.aot", "--enable-native-access=ALL-UNNAMED", "-Dspring.aot.enabled=true", "-jar", "portal-gateway.jar"]

@@ -6,8 +6,8 @@ import dev.portalgateway.portallink.PortalLinks;
 import dev.portalgateway.workos.IconSourceProperties;
 import dev.portalgateway.providericon.ProviderIconHandler;
 import dev.portalgateway.system.Problems;
+import org.jspecify.annotations.Nullable;
 
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.function.server.RequestPredicates;
@@ -16,19 +16,25 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * Routes WorkOS's paths (under {@code gateway.compat.path-prefix}) on the callers' port.
- * Same filters as {@code /v1}, in the same order; only the error format differs.
+ * Routes WorkOS's paths (under {@code gateway.compat.path-prefix}) on the callers' port,
+ * unless {@code gateway.compat.enabled=false}. Same filters as {@code /v1}, in the same
+ * order; only the error format differs.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnBooleanProperty(name = "gateway.compat.enabled", matchIfMissing = true)
 class WorkOsCompatRouter {
 
 	static final String GENERATE_LINK = "/portal/generate_link";
 
 	@Bean
-	RouterFunction<ServerResponse> workOsCompatRoutes(PortalLinks links, ProviderIconHandler icons,
+	@Nullable RouterFunction<ServerResponse> workOsCompatRoutes(PortalLinks links, ProviderIconHandler icons,
 			CompatProperties properties, IconSourceProperties iconSource, AuditLog audit,
 			CallerAuthentication authentication, Problems problems) {
+		if (!properties.enabled()) {
+			// No routes (a null bean is none), decided here and not by a condition: the
+			// image starts the AOT-processed context, where conditions were fixed at
+			// build time.
+			return null;
+		}
 		WorkOsErrors errors = new WorkOsErrors(problems);
 		WorkOsCompatHandler handler = new WorkOsCompatHandler(links, properties);
 		String generateLink = properties.pathPrefix() + GENERATE_LINK;

@@ -16,13 +16,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.netty.channel.ChannelOption;
 import reactor.netty.http.client.HttpClient;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -44,11 +44,18 @@ class WorkOsConfiguration {
 		return connections(properties);
 	}
 
-	/** The Redis store, only with {@code gateway.rate-limit.store=redis}. */
+	/**
+	 * The Redis store, only with {@code gateway.rate-limit.store=redis}: else no bean (a
+	 * null bean, which injection points and providers see as none). Decided here when the
+	 * context starts, not by a condition on the bean: the image starts the AOT-processed
+	 * context, where Spring AOT fixed every condition at build time.
+	 */
 	@Bean(initMethod = "startHeartbeats", destroyMethod = "stopHeartbeats")
-	@ConditionalOnProperty(name = "gateway.rate-limit.store", havingValue = "redis")
-	SharedQuotaStore sharedQuotaStore(RedisProperties redis, RateLimitProperties rateLimits,
+	@Nullable SharedQuotaStore sharedQuotaStore(RedisProperties redis, RateLimitProperties rateLimits,
 			WorkOsProperties properties, MeterRegistry meters, ObjectProvider<SslBundles> bundles) {
+		if (rateLimits.store() != RateLimitProperties.Store.REDIS) {
+			return null;
+		}
 		String bundle = redis.ssl().bundle();
 		SslBundle tls = null;
 		if (bundle != null) {
@@ -64,10 +71,11 @@ class WorkOsConfiguration {
 				rateLimits.redisTimeout(), meters);
 	}
 
+	/** Its health, with the Redis store only (see above). */
 	@Bean
-	@ConditionalOnProperty(name = "gateway.rate-limit.store", havingValue = "redis")
-	RateLimitStoreHealth rateLimitStoreHealthIndicator(SharedQuotaStore store) {
-		return new RateLimitStoreHealth(store);
+	@Nullable RateLimitStoreHealth rateLimitStoreHealthIndicator(ObjectProvider<SharedQuotaStore> store) {
+		SharedQuotaStore shared = store.getIfAvailable();
+		return (shared != null) ? new RateLimitStoreHealth(shared) : null;
 	}
 
 	@Bean

@@ -53,7 +53,7 @@ class DockerfileTests {
 		assertThat(runtime.get(check)).contains("-XX:AOTCache=app.aot");
 		// The entry point's own options are in both runs.
 		for (String option : DockerfileRules.entrypoint()) {
-			if (option.startsWith("--")) {
+			if (option.startsWith("--") || option.startsWith("-D")) {
 				assertThat(runtime.get(training)).contains(option);
 				assertThat(runtime.get(check)).contains(option);
 			}
@@ -93,7 +93,7 @@ class DockerfileTests {
 		assertThat(runtime.indexOf("USER 10001:10001")).isGreaterThan(lastIndexStartingWith(runtime, "COPY"));
 		String entrypoint = runtime.stream().filter((i) -> i.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
 		assertThat(entrypoint).matches("ENTRYPOINT \\[\"java\", .*\"-jar\", \"portal-gateway.jar\"\\]")
-			.contains("\"-XX:AOTCache=app.aot\"");
+			.contains("\"-XX:AOTCache=app.aot\"", "\"-Dspring.aot.enabled=true\"");
 		assertThat(runtime)
 			.contains("ENV JAVA_TOOL_OPTIONS=\"-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError\"");
 		assertThat(runtime).contains("EXPOSE 8080 8081");

@@ -79,7 +79,28 @@ class LayeredJarIT {
 		assertThat(checkRun.waitFor(120, TimeUnit.SECONDS)).isTrue();
 		assertThat(checkRun.exitValue()).as(Files.readString(work.resolve("check.log"))).isZero();
 		// The image's entry point as the chart starts it (its JAVA_TOOL_OPTIONS), with
-		// -XX:AOTMode=on: the JVM refuses to start unless it can use the cache.
+		// -XX:AOTMode=on: the JVM refuses to start unless it can use the cache. At the
+		// defaults: the local store, the WorkOS-compatible API on.
+		try (Started gateway = start(java, app, work.resolve("gateway.log"))) {
+			assertThat(gateway.log()).contains("Starting AOT-processed PortalGatewayApplication");
+			assertThat(gateway.get(gateway.managementPort, "/actuator/health")).doesNotContain("rateLimitStore");
+			assertThat(gateway.status(gateway.port, "/portal/provider_icons")).isEqualTo(401);
+		}
+		// Choices made by properties are made when the context starts, also in the
+		// context Spring AOT generated at build time: the Redis store, the compatible
+		// API off.
+		try (dev.portalgateway.RedisProcess redis = dev.portalgateway.RedisProcess.server();
+				Started gateway = start(java, app, work.resolve("gateway-redis.log"),
+						"--gateway.rate-limit.store=redis", "--spring.data.redis.url=redis://" + redis.address(),
+						"--gateway.compat.enabled=false")) {
+			assertThat(gateway.get(gateway.managementPort, "/actuator/health"))
+				.contains("\"rateLimitStore\":{\"details\":{\"topology\":\"standalone\"");
+			assertThat(gateway.status(gateway.port, "/portal/provider_icons")).isEqualTo(404);
+		}
+	}
+
+	/** Starts the image's entry point in {@code app} and waits until it is ready. */
+	private static Started start(String java, Path app, Path log, String... settings) throws Exception {
 		int port = freePort();
 		int managementPort = freePort();
 		List<String> command = new ArrayList<>(DockerfileRules.entrypoint());
@@ -88,38 +109,64 @@ class LayeredJarIT {
 		command.add(1, "-XX:AOTMode=on");
 		command.addAll(List.of("--server.port=" + port, "--management.server.port=" + managementPort,
 				"--gateway.workos.base-url=http://127.0.0.1:9"));
+		command.addAll(List.of(settings));
 		ProcessBuilder launch = new ProcessBuilder(command).directory(app.toFile())
 			.redirectErrorStream(true)
-			.redirectOutput(work.resolve("gateway.log").toFile());
+			.redirectOutput(log.toFile());
 		launch.environment().put("WORKOS_API_KEY", "sk_test_layeredjar0000");
 		launch.environment().put("JAVA_TOOL_OPTIONS", chartJavaToolOptions());
-		Process gateway = launch.start();
+		Started gateway = new Started(launch.start(), port, managementPort, log);
 		try {
-			HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-			HttpRequest readiness = HttpRequest
-				.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"))
-				.timeout(Duration.ofSeconds(2))
-				.build();
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-			HttpResponse<String> answer = null;
-			while (answer == null && System.nanoTime() < deadline && gateway.isAlive()) {
+			Integer ready = null;
+			while (ready == null && System.nanoTime() < deadline && gateway.process.isAlive()) {
 				try {
-					answer = http.send(readiness, HttpResponse.BodyHandlers.ofString());
+					ready = gateway.status(managementPort, "/actuator/health/readiness");
 				}
 				catch (IOException notYet) {
-					gateway.waitFor(100, TimeUnit.MILLISECONDS);
+					gateway.process.waitFor(100, TimeUnit.MILLISECONDS);
 				}
 			}
-			assertThat(answer).as(Files.readString(work.resolve("gateway.log"))).isNotNull();
-			assertThat(answer.statusCode()).isEqualTo(200);
-			assertThat(answer.body()).contains("\"status\":\"UP\"");
+			assertThat(ready).as(gateway.log()).isEqualTo(200);
+			return gateway;
 		}
-		finally {
-			gateway.destroy();
-			if (!gateway.waitFor(30, TimeUnit.SECONDS)) {
-				gateway.destroyForcibly();
+		catch (Exception | AssertionError ex) {
+			gateway.close();
+			throw ex;
+		}
+	}
+
+	/** A started gateway process, stopped on close. */
+	record Started(Process process, int port, int managementPort, Path logFile) implements AutoCloseable {
+
+		private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+		int status(int port, String path) throws IOException, InterruptedException {
+			return send(port, path).statusCode();
+		}
+
+		String get(int port, String path) throws IOException, InterruptedException {
+			return send(port, path).body();
+		}
+
+		private HttpResponse<String> send(int port, String path) throws IOException, InterruptedException {
+			return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+				.timeout(Duration.ofSeconds(2))
+				.build(), HttpResponse.BodyHandlers.ofString());
+		}
+
+		String log() throws IOException {
+			return Files.readString(this.logFile);
+		}
+
+		@Override
+		public void close() throws InterruptedException {
+			this.process.destroy();
+			if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
+				this.process.destroyForcibly();
 			}
 		}
+
 	}
 
 	@Test
