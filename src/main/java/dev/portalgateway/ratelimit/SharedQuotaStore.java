@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.portalgateway.system.Uuids;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisReadOnlyException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
@@ -503,6 +505,7 @@ public class SharedQuotaStore {
 	 * degrade it at once.
 	 */
 	private void failed(Throwable failure) {
+		leaveAReplica(failure);
 		if (failure instanceof TimeoutException) {
 			checkNow();
 		}
@@ -520,10 +523,31 @@ public class SharedQuotaStore {
 	}
 
 	private void degradeNow(Throwable failure) {
+		leaveAReplica(failure);
 		if (this.degraded.compareAndSet(false, true)) {
 			this.degradations.increment();
 			logger.warn("Redis is unreachable (" + failure.getClass().getSimpleName()
 					+ "): each replica now enforces its local share of the WorkOS quotas (limit / " + replicas() + ")");
+		}
+	}
+
+	/**
+	 * A server that answers {@code READONLY} is a replica: with Sentinel, the old master
+	 * demoted after a failover (the connection survives its demotion if it was made just
+	 * after), or a master a sentinel still named while the others had moved on. The
+	 * connection is dropped, so the next command connects again and asks the sentinels
+	 * anew; kept, it would fail every write, and the store stay degraded, for good.
+	 */
+	private void leaveAReplica(Throwable failure) {
+		// Redis 7 answers a writing script READONLY; Redis 6 fails the script with the
+		// READONLY error of the write inside it.
+		if (failure instanceof RedisReadOnlyException || (failure instanceof RedisCommandExecutionException
+				&& String.valueOf(failure.getMessage()).contains("READONLY"))) {
+			StatefulConnection<String, String> replica = this.connection.getAndSet(null);
+			if (replica != null) {
+				logger.warn("Redis answered READONLY (a replica): connecting again to find the master");
+				replica.closeAsync();
+			}
 		}
 	}
 

@@ -258,6 +258,45 @@ class SlidingWindowScriptTests extends RedisStores {
 	}
 
 	@Test
+	void dropsAConnectionToAServerThatBecameAReplica() {
+		// As a master demoted after a Sentinel failover, when the store's connection
+		// outlives the demotion: every write answers READONLY. Kept, that connection
+		// would leave the store degraded for good; dropped, the next command connects
+		// again (and, with Sentinel, asks the sentinels for the master).
+		SharedQuotaStore store = storeAtDefaults("rdonly01");
+		store.startHeartbeats();
+		Poll.until(Duration.ofSeconds(5), () -> !store.isDegraded(), () -> "The store never reached Redis");
+		List<String> before = otherClients();
+		assertThat(before).isNotEmpty();
+		try (TestRedis master = TestRedis.start()) {
+			dev.portalgateway.Await.value(commands.replicaof("127.0.0.1", master.port()));
+			try {
+				StepVerifier.create(store.acquire(Operation.PORTAL_LINKS, 3, Duration.ofSeconds(60)))
+					.expectErrorSatisfies((readOnly) -> assertThat(readOnly).hasMessageContaining("READONLY"))
+					.verify(VERIFY);
+				Poll.until(Duration.ofSeconds(5), () -> {
+					List<String> now = otherClients();
+					return !now.isEmpty() && before.stream().noneMatch(now::contains);
+				}, () -> "The store kept its connection to the replica: " + before + " " + otherClients());
+			}
+			finally {
+				dev.portalgateway.Await.value(commands.replicaofNoOne());
+			}
+		}
+		Poll.until(Duration.ofSeconds(5), () -> !store.isDegraded(), () -> "The store did not come back");
+	}
+
+	/** The ids of the clients connected to the test Redis other than this test's own. */
+	private static List<String> otherClients() {
+		String own = Long.toString(dev.portalgateway.Await.value(commands.clientId()));
+		return dev.portalgateway.Await.value(commands.clientList())
+			.lines()
+			.map((line) -> line.replaceAll("^id=(\\d+) .*", "$1"))
+			.filter((id) -> !id.equals(own))
+			.toList();
+	}
+
+	@Test
 	void heartbeatsGoOnAfterOneOutlastsTheirInterval() {
 		// A heartbeat that times out takes its full timeout (1 s at the defaults), as
 		// long as the interval between heartbeats: the next tick must not end them.
