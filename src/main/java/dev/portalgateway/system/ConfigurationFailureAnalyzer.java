@@ -9,12 +9,9 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.Ordered;
-import org.springframework.validation.FieldError;
-import org.springframework.validation.ObjectError;
 
 /**
  * Reports a bad configuration property as one line naming the property and the rule it
@@ -39,26 +36,11 @@ class ConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<BindException
 	}
 
 	static String describe(String property, BindException cause) {
-		if (cause.getCause() instanceof BindValidationException validation) {
-			return validation.getValidationErrors()
-				.getAllErrors()
-				.stream()
-				.map((error) -> property + fieldSuffix(error) + " " + error.getDefaultMessage())
-				.collect(Collectors.joining("; "));
-		}
 		String reason = unknownEnumValue(cause);
 		if (reason == null) {
 			reason = deepestMessage(cause);
 		}
 		return (reason.startsWith("gateway.") || reason.startsWith(property)) ? reason : property + " " + reason;
-	}
-
-	private static String fieldSuffix(ObjectError error) {
-		if (!(error instanceof FieldError field)) {
-			return "";
-		}
-		// apiKey -> api-key, callers[0].tokenSha256 -> callers[0].token-sha256
-		return "." + field.getField().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
 	}
 
 	/**

@@ -4,11 +4,9 @@ import java.net.URI;
 import java.time.Duration;
 
 import dev.portalgateway.system.SecureUrls;
-import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.validation.annotation.Validated;
 
 /**
  * How the gateway reaches WorkOS.
@@ -24,15 +22,16 @@ import org.springframework.validation.annotation.Validated;
  * @param allowInsecureBaseUrl allow a plain {@code http} base URL to a host other than
  * this machine, which would send the WorkOS key in clear: for test rigs only
  */
-@Validated
 @ConfigurationProperties("gateway.workos")
-public record WorkOsProperties(
-		@NotNull(message = "is required: set WORKOS_API_KEY (or gateway.workos.api-key)") ApiKey apiKey,
-		@DefaultValue("https://api.workos.com") URI baseUrl, @DefaultValue("2s") Duration connectTimeout,
-		@DefaultValue("5s") Duration responseTimeout, @DefaultValue("50") int maxConnections,
-		boolean allowInsecureBaseUrl) {
+public record WorkOsProperties(ApiKey apiKey, @DefaultValue("https://api.workos.com") URI baseUrl,
+		@DefaultValue("2s") Duration connectTimeout, @DefaultValue("5s") Duration responseTimeout,
+		@DefaultValue("50") int maxConnections, boolean allowInsecureBaseUrl) {
 
 	public WorkOsProperties {
+		if (apiKey == null) {
+			throw new IllegalArgumentException(
+					"gateway.workos.api-key is required: set WORKOS_API_KEY (or gateway.workos.api-key)");
+		}
 		if (baseUrl != null && (!baseUrl.isAbsolute() || baseUrl.getHost() == null
 				|| !("https".equals(baseUrl.getScheme()) || "http".equals(baseUrl.getScheme())))) {
 			throw new IllegalArgumentException(
