@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# On-demand: the gateway started the way the image starts it, on this machine, without Docker.
+# Prints time to ready (median of 5) and RSS after load. Never part of `./mvnw verify`.
+#
+#   bench/image.sh                     # 60 s of cached icons, then 20 s of links, as in issue 18
+#   ICONS_S=10 LINKS_S=5 bench/image.sh   # a smoke run
+#
+# The image's steps: the Dockerfile's layered extraction, its AOT cache training run on a JDK of
+# the Dockerfile's Java version (under /usr/lib/jvm), its JAVA_TOOL_OPTIONS replaced by the Helm
+# chart's default ones plus -XX:MaxRAM=384m (the chart's memory limit, which a container would
+# give the JVM), and its entry point. WorkOS is an nginx stub.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ICONS_S=${ICONS_S:-60}
+LINKS_S=${LINKS_S:-20}
+STUB_PORT=18180
+PORT=18181
+MPORT=18182
+TOKEN=bench-caller-token-0001
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
+command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
+command -v nginx >/dev/null || apt-get install -y -q nginx-light >/dev/null
+
+VERSION=$(sed -n 's/^ARG JAVA_VERSION=\([0-9]*\)$/\1/p' Dockerfile)
+JAVA=$(for home in /usr/lib/jvm/*; do
+  grep -qs "^JAVA_VERSION=\"$VERSION[.\"]" "$home/release" && [ -x "$home/bin/java" ] && echo "$home/bin/java" && break
+done || true)
+[ -n "$JAVA" ] || { echo "No JDK $VERSION under /usr/lib/jvm (Debian: temurin-$VERSION-jdk)" >&2; exit 1; }
+
+if [ -z "${GATEWAY_JAR:-}" ]; then
+  ./mvnw -q -B -DskipTests package
+  GATEWAY_JAR=target/portal-gateway.jar
+fi
+"$JAVA" -Djarmode=tools -jar "$GATEWAY_JAR" extract --layers --destination "$WORK/extracted" >/dev/null
+mkdir "$WORK/app"
+for layer in dependencies spring-boot-loader snapshot-dependencies application; do
+  cp -r "$WORK/extracted/$layer/." "$WORK/app/"
+done
+cd "$WORK/app"
+
+cat > "$WORK/nginx.conf" <<CONF
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$STUB_PORT;
+    location = /portal/generate_link { default_type application/json; return 201 '{"link":"https://setup.workos.com/?token=bench01"}'; }
+    location = /portal/provider_icons { default_type application/json; return 200 '[{"provider":"GoogleOAuth","icon_url":"https://cdn.workos.com/provider-icons/light/google.svg"}]'; }
+  }
+}
+CONF
+nginx -c "$WORK/nginx.conf"
+
+# The Dockerfile's runtime ENV, training run and entry point, read from the Dockerfile.
+IMAGE_OPTS=$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)"$/\1/p' "$OLDPWD/Dockerfile")
+ENTRY=($(sed -n 's/^ENTRYPOINT \[\(.*\)\]$/\1/p' "$OLDPWD/Dockerfile" | tr -d '",'))
+ENTRY[0]=$JAVA
+export WORKOS_API_KEY=sk_test_bench0000000000000001
+JAVA_TOOL_OPTIONS="$IMAGE_OPTS" "$JAVA" -XX:AOTCacheOutput=app.aot --enable-native-access=ALL-UNNAMED \
+  -Dspring.aot.enabled=true -Dspring.context.exit=onRefresh -jar portal-gateway.jar \
+  --server.port=0 --management.server.port=0 > "$WORK/train.log" 2>&1
+# The chart's default JVM options (jvm.options, maxDirectMemorySize, activeProcessorCount 1).
+CHART_OPTS="$(sed -n 's/^  options: "\(.*\)"$/\1/p' "$OLDPWD/helm/portal-gateway/values.yaml") -XX:MaxDirectMemorySize=64m -XX:ActiveProcessorCount=1 -XX:MaxRAM=384m"
+export JAVA_TOOL_OPTIONS="$CHART_OPTS"
+
+HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
+ARGS=(--server.port=$PORT --management.server.port=$MPORT --gateway.workos.base-url=http://127.0.0.1:$STUB_PORT
+  --gateway.callers[0].name=bench --gateway.callers[0].token-sha256="$HASH" --gateway.callers[0].intents=sso
+  --gateway.rate-limit.portal-links.limit=100000000 --gateway.rate-limit.provider-icons.limit=100000000
+  --logging.level.audit=warn)
+start() {
+  "${ENTRY[@]}" "${ARGS[@]}" > "$WORK/gateway.log" 2>&1 &
+  PID=$!
+}
+ready_ms() {
+  local begin; begin=$(date +%s%N)
+  start
+  until curl -fs "http://127.0.0.1:$MPORT/actuator/health/readiness" >/dev/null 2>&1; do
+    kill -0 $PID 2>/dev/null || { cat "$WORK/gateway.log" >&2; exit 1; }
+    sleep 0.01
+  done
+  echo $(( ($(date +%s%N) - begin) / 1000000 ))
+  kill $PID; wait $PID 2>/dev/null || true
+}
+READY=$(for _ in 1 2 3 4 5; do ready_ms; done | sort -n | sed -n 3p)
+grep -q "AOT-processed" "$WORK/gateway.log" || { echo "Not started AOT-processed; see $WORK" >&2; exit 1; }
+start
+until curl -fs "http://127.0.0.1:$MPORT/actuator/health/readiness" >/dev/null 2>&1; do sleep 0.05; done
+wrk -t1 -c50 -d"${ICONS_S}s" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/provider-icons" > "$WORK/icons.txt"
+cat > "$WORK/link.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+wrk -t1 -c50 -d"${LINKS_S}s" -H "Authorization: Bearer $TOKEN" -s "$WORK/link.lua" "http://127.0.0.1:$PORT/v1/portal-links" > "$WORK/links.txt"
+RSS=$(( $(ps -o rss= -p "$PID") / 1024 ))
+printf '%-60s %s\n' "Java" "$("$JAVA" -version 2>&1 | head -1)"
+printf '%-60s %s\n' "JAVA_TOOL_OPTIONS" "$CHART_OPTS"
+printf '%-60s %s ms\n' "time to ready, the image's way, median of 5" "$READY"
+printf '%-60s %s MiB\n' "RSS after ${ICONS_S} s of icons and ${LINKS_S} s of links" "$RSS"
+printf '%-60s %s\n' "icons req/s during that load (not a throughput figure)" "$(awk '/Requests\/sec/ {print $2}' "$WORK/icons.txt")"
