@@ -18,7 +18,7 @@ PORT=18181
 MPORT=18182
 TOKEN=bench-caller-token-0001
 WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$WORK"; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 command -v nginx >/dev/null || apt-get install -y -q nginx-light >/dev/null
 
@@ -90,6 +90,8 @@ READY=$(for _ in 1 2 3 4 5; do ready_ms; done | sort -n | sed -n 3p)
 grep -q "AOT-processed" "$WORK/gateway.log" || { echo "Not started AOT-processed; see $WORK" >&2; exit 1; }
 start
 until curl -fs "http://127.0.0.1:$MPORT/actuator/health/readiness" >/dev/null 2>&1; do sleep 0.05; done
+curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/provider-icons" >/dev/null \
+  || { echo "The gateway does not serve icons; see $WORK/gateway.log" >&2; exit 1; }
 wrk -t1 -c50 -d"${ICONS_S}s" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/provider-icons" > "$WORK/icons.txt"
 cat > "$WORK/link.lua" <<LUA
 wrk.method = "POST"
@@ -98,7 +100,7 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 wrk -t1 -c50 -d"${LINKS_S}s" -H "Authorization: Bearer $TOKEN" -s "$WORK/link.lua" "http://127.0.0.1:$PORT/v1/portal-links" > "$WORK/links.txt"
 RSS=$(( $(ps -o rss= -p "$PID") / 1024 ))
-printf '%-60s %s\n' "Java" "$("$JAVA" -version 2>&1 | head -1)"
+printf '%-60s %s\n' "Java" "$(JAVA_TOOL_OPTIONS= "$JAVA" -version 2>&1 | grep -v Picked | head -1)"
 printf '%-60s %s\n' "JAVA_TOOL_OPTIONS" "$CHART_OPTS"
 printf '%-60s %s ms\n' "time to ready, the image's way, median of 5" "$READY"
 printf '%-60s %s MiB\n' "RSS after ${ICONS_S} s of icons and ${LINKS_S} s of links" "$RSS"

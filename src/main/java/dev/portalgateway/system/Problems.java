@@ -105,7 +105,7 @@ public class Problems {
 			return new GatewayProblem(ProblemCode.INVALID_REQUEST,
 					"The connection closed before the request body was received.");
 		}
-		if (failure instanceof io.netty.handler.timeout.TimeoutException) {
+		if (failure instanceof io.netty.handler.timeout.TimeoutException || causedByASlowBody(failure)) {
 			// The body stopped arriving (gateway.server.read-timeout, request-timeout):
 			// the
 			// WorkOS client's own timeouts are GatewayProblems long before they get here.
@@ -123,6 +123,18 @@ public class Problems {
 		}
 		return new GatewayProblem(ProblemCode.INTERNAL_ERROR,
 				"An unexpected error occurred; quote the request_id when reporting it.", failure);
+	}
+
+	/**
+	 * Whether the request body missed gateway.server.request-timeout (however wrapped).
+	 */
+	private static boolean causedByASlowBody(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof ServerTimeouts.BodyTooSlow) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 }

@@ -50,7 +50,15 @@ class ServerTimeoutDefaultsTests {
 		HttpServerConfig config = server.configuration();
 		assertThat(config.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
 		assertThat(config.readTimeout()).isEqualTo(Duration.ofSeconds(10));
-		assertThat(config.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+		// The body's deadline is the gateway's own filter, not Reactor Netty's request
+		// timeout, whose per-request task outlived every request answered at once.
+		assertThat(config.requestTimeout()).isNull();
+		assertThat(this.context.getBean("requestBodyDeadline")).isInstanceOfSatisfying(
+				ServerTimeouts.BodyDeadline.class,
+				(deadline) -> assertThat(deadline.deadline()).isEqualTo(Duration.ofSeconds(30)));
 	}
+
+	@Autowired
+	org.springframework.context.ApplicationContext context;
 
 }

@@ -22,14 +22,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Slow and silent clients are not held for ever: a connection that sends nothing is
  * closed after {@code server.netty.idle-timeout}, and a request body that stops arriving
- * after {@code gateway.server.read-timeout}. Both are shortened here to 1 s so the test
- * does not wait 60 s and 10 s; {@link ServerTimeoutDefaultsTests} shows the defaults the
- * gateway's server runs with otherwise. A timed-out body is answered 408
+ * after {@code gateway.server.read-timeout}, and one that trickles in after
+ * {@code gateway.server.request-timeout}. They are shortened here to 1 s and 2 s so the
+ * test does not wait 60 s, 10 s and 30 s; {@link ServerTimeoutDefaultsTests} shows the
+ * defaults the gateway's server runs with otherwise. A timed-out body is answered 408
  * {@code request_timeout}, and the connection closed.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
-		// 1 s instead of 60 s and 10 s, so the test waits 1 s: see the class comment.
-		"server.netty.idle-timeout=1s", "gateway.server.read-timeout=1s" })
+		// 1 s and 2 s instead of 60 s, 10 s and 30 s: see the class comment.
+		"server.netty.idle-timeout=1s", "gateway.server.read-timeout=1s", "gateway.server.request-timeout=2s" })
 class SlowClientTests {
 
 	@RegisterExtension
@@ -58,6 +59,52 @@ class SlowClientTests {
 	@Test
 	void aBodyThatStopsArrivingIsGivenUpAfterTheReadTimeout() throws IOException {
 		assertGivenUpWithin(this.port, Duration.ofMillis(900), Duration.ofSeconds(5));
+	}
+
+	@Test
+	void aBodyThatTricklesInIsGivenUpAfterTheRequestTimeout() throws IOException {
+		// A byte every 90 ms: never a pause of the read timeout (1 s), but the whole
+		// body (100 bytes) would take 9 s.
+		try (Socket socket = new Socket("127.0.0.1", this.port)) {
+			OutputStream out = socket.getOutputStream();
+			out.write(("POST /v1/portal-links HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+					+ TestCallers.BILLING_TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+				.getBytes(StandardCharsets.US_ASCII));
+			long start = System.nanoTime();
+			socket.setSoTimeout(90);
+			java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+			int sent = 0;
+			boolean closed = false;
+			while (!closed && sent < 100 && Duration.ofNanos(System.nanoTime() - start).getSeconds() < 8) {
+				try {
+					out.write(' ');
+					out.flush();
+					sent++;
+				}
+				catch (IOException gone) {
+					break;
+				}
+				try {
+					int next = socket.getInputStream().read();
+					if (next < 0) {
+						closed = true;
+					}
+					else {
+						answer.write(next);
+						answer.write(socket.getInputStream().readNBytes(socket.getInputStream().available()));
+					}
+				}
+				catch (java.net.SocketTimeoutException stillWaiting) {
+					// 90 ms passed with no answer: send the next byte.
+				}
+			}
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(1900),
+					Duration.ofSeconds(5));
+			assertThat(sent).as("bytes sent before the gateway gave up").isLessThan(100);
+			assertThat(answer.toString(StandardCharsets.US_ASCII)).as("nothing but, at most, a 408")
+				.satisfiesAnyOf((text) -> assertThat(text).isEmpty(),
+						(text) -> assertThat(text).startsWith("HTTP/1.1 408"));
+		}
 	}
 
 	/**
