@@ -21,6 +21,7 @@ import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jwt.SignedJWT;
 import dev.portalgateway.system.Sha256;
+import dev.portalgateway.system.Causes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -253,16 +254,8 @@ final class JwtVerifier {
 	 * wrong signature) rather than the token's form.
 	 */
 	private static boolean unverified(Throwable failure) {
-		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof BadJOSEException
-					|| (cause.getMessage() != null && cause.getMessage().contains("Unsupported algorithm"))) {
-				return true;
-			}
-			if (cause.getCause() == cause) {
-				break;
-			}
-		}
-		return false;
+		return Causes.anyMatch(failure, (cause) -> cause instanceof BadJOSEException
+				|| (cause.getMessage() != null && cause.getMessage().contains("Unsupported algorithm")));
 	}
 
 	/** A token turned away, and why. No stack trace: it is an answer, not a fault. */

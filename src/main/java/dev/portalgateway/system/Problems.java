@@ -105,7 +105,8 @@ public class Problems {
 			return new GatewayProblem(ProblemCode.INVALID_REQUEST,
 					"The connection closed before the request body was received.");
 		}
-		if (failure instanceof io.netty.handler.timeout.TimeoutException || causedByASlowBody(failure)) {
+		if (failure instanceof io.netty.handler.timeout.TimeoutException
+				|| Causes.hasCause(failure, ServerTimeouts.BodyTooSlow.class)) {
 			// The body stopped arriving (gateway.server.read-timeout, request-timeout):
 			// the
 			// WorkOS client's own timeouts are GatewayProblems long before they get here.
@@ -123,18 +124,6 @@ public class Problems {
 		}
 		return new GatewayProblem(ProblemCode.INTERNAL_ERROR,
 				"An unexpected error occurred; quote the request_id when reporting it.", failure);
-	}
-
-	/**
-	 * Whether the request body missed gateway.server.request-timeout (however wrapped).
-	 */
-	private static boolean causedByASlowBody(Throwable failure) {
-		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof ServerTimeouts.BodyTooSlow) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 }

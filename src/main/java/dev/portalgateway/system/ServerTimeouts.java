@@ -14,7 +14,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
@@ -67,8 +66,7 @@ class ServerTimeouts {
 
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-			HttpHeaders headers = exchange.getRequest().getHeaders();
-			if (headers.getContentLength() <= 0 && !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
+			if (!UnreadBodies.hasBody(exchange.getRequest().getHeaders())) {
 				return chain.filter(exchange);
 			}
 			ServerHttpRequest timed = new ServerHttpRequestDecorator(exchange.getRequest()) {

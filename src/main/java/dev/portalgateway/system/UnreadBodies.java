@@ -52,7 +52,7 @@ public class UnreadBodies implements WebFilter {
 		ServerHttpRequest request = exchange.getRequest();
 		HttpHeaders headers = request.getHeaders();
 		long announced = headers.getContentLength();
-		if (announced <= 0 && !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
+		if (!hasBody(headers)) {
 			return chain.filter(exchange);
 		}
 		AtomicBoolean subscribed = new AtomicBoolean();
@@ -78,6 +78,11 @@ public class UnreadBodies implements WebFilter {
 			return drain(request).onErrorResume((failure) -> Mono.empty());
 		});
 		return chain.filter(exchange.mutate().request(tracked).build());
+	}
+
+	/** Whether the request announces a body (a length, or a chunked transfer). */
+	static boolean hasBody(HttpHeaders headers) {
+		return headers.getContentLength() > 0 || headers.containsHeader(HttpHeaders.TRANSFER_ENCODING);
 	}
 
 	/** Reads and drops the body, or as much of it as {@link #MAX_DRAINED_BYTES}. */

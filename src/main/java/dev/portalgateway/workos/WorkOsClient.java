@@ -22,6 +22,7 @@ import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.system.RequestIds;
 import dev.portalgateway.system.Uuids;
+import dev.portalgateway.system.Causes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.channel.ConnectTimeoutException;
@@ -213,7 +214,7 @@ public class WorkOsClient {
 	 */
 	private static boolean isTransportFailure(Throwable failure) {
 		return !(failure instanceof GatewayProblem) && (failure instanceof WebClientRequestException
-				|| hasCause(failure, IOException.class, TimeoutException.class, ReadTimeoutException.class));
+				|| Causes.hasCause(failure, IOException.class, TimeoutException.class, ReadTimeoutException.class));
 	}
 
 	private void stop(Timer.Sample sample, Operation operation, String status) {
@@ -402,18 +403,18 @@ public class WorkOsClient {
 	}
 
 	private GatewayProblem transportProblem(Throwable failure) {
-		if (hasCause(failure, ReadTimeoutException.class, TimeoutException.class)) {
+		if (Causes.hasCause(failure, ReadTimeoutException.class, TimeoutException.class)) {
 			logger.warn("WorkOS did not answer in time");
 			return new UpstreamProblem(ProblemCode.UPSTREAM_TIMEOUT, "WorkOS did not answer in time.", "timeout", true,
 					null, failure);
 		}
-		if (hasCause(failure, ConnectException.class, ConnectTimeoutException.class, UnknownHostException.class,
+		if (Causes.hasCause(failure, ConnectException.class, ConnectTimeoutException.class, UnknownHostException.class,
 				NoRouteToHostException.class)) {
 			logger.warn("WorkOS could not be reached: " + failure.getClass().getSimpleName());
 			return new UpstreamProblem(ProblemCode.UPSTREAM_UNAVAILABLE, "WorkOS could not be reached.", "io_error",
 					true, null, failure);
 		}
-		if (hasCause(failure, PrematureCloseException.class)) {
+		if (Causes.hasCause(failure, PrematureCloseException.class)) {
 			logger.warn("WorkOS closed the connection before answering");
 			return new UpstreamProblem(ProblemCode.UPSTREAM_ERROR, "WorkOS closed the connection before answering.",
 					"io_error", true, null, failure);
@@ -421,21 +422,6 @@ public class WorkOsClient {
 		logger.warn("Calling WorkOS failed", failure);
 		return new UpstreamProblem(ProblemCode.UPSTREAM_UNAVAILABLE, "WorkOS could not be reached.", "io_error", true,
 				null, failure);
-	}
-
-	@SafeVarargs
-	private static boolean hasCause(Throwable failure, Class<? extends Throwable>... types) {
-		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			for (Class<? extends Throwable> type : types) {
-				if (type.isInstance(cause)) {
-					return true;
-				}
-			}
-			if (cause.getCause() == cause) {
-				break;
-			}
-		}
-		return false;
 	}
 
 	/**

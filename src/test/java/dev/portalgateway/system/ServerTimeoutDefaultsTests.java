@@ -15,9 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The server timeouts the gateway runs with at its defaults (60 s idle, 10 s between body
- * reads, 30 s for a body), as its web server factory applies them to Reactor Netty. What
- * they do is shown in real time by {@link SlowClientTests}, shortened to 1 s there:
- * waiting 60 s or 10 s for a socket to close is not a test to run on every build.
+ * reads, 30 s for a body): how they are applied, and the body timeouts doing their work
+ * at the defaults under {@link SlowClientTests}' loads (which shorten them to 1 s and 2
+ * s). Waiting 60 s for an idle socket to close is not a test to run on every build.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "gateway.workos.base-url=http://127.0.0.1:9" })
@@ -36,6 +36,13 @@ class ServerTimeoutDefaultsTests {
 		// SlowClientTests' load at the default read timeout (10 s): a real-time wait, but
 		// the one place the default itself is shown doing its work.
 		SlowClientTests.assertGivenUpWithin(this.port, Duration.ofMillis(9500), Duration.ofSeconds(15));
+	}
+
+	@Test
+	void aBodyThatTricklesInIsGivenUpAfterThirtySecondsAtTheDefault() throws java.io.IOException {
+		// SlowClientTests' trickling body at the default request timeout (30 s): a
+		// real-time wait, the one place that default is shown doing its work.
+		SlowClientTests.assertTrickleGivenUpWithin(this.port, Duration.ofMillis(29500), Duration.ofSeconds(36));
 	}
 
 	@Autowired
