@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # On-demand: the gateway started the way the image starts it, on this machine, without Docker.
-# Prints time to ready (median of 5) and RSS after load. Never part of `./mvnw verify`.
+# Prints time to ready (median of 5), RSS after load, and the throughput after that. Never part of `./mvnw verify`.
 #
 #   bench/image.sh                     # 60 s of cached icons, then 20 s of links, as in issue 18
 #   ICONS_S=10 LINKS_S=5 bench/image.sh   # a smoke run
+#   EXTRA_OPTS="-XX:+UseCompactObjectHeaders" bench/image.sh   # a JVM option tried in the image
+#                                      # and the chart alike (training run and start)
+#   NMT=1 bench/image.sh                  # also where the RSS goes: Native Memory Tracking, and the
+#                                      # process's memory map by kind (anonymous, jars, AOT cache)
 #
 # The image's steps: the Dockerfile's layered extraction, its AOT cache training run on a JDK of
 # the Dockerfile's Java version (under /usr/lib/jvm), its JAVA_TOOL_OPTIONS replaced by the Helm
@@ -18,7 +22,8 @@ PORT=18181
 MPORT=18182
 TOKEN=bench-caller-token-0001
 WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$WORK"; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
+# nginx is stopped before its pid file goes with $WORK.
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 command -v nginx >/dev/null || apt-get install -y -q nginx-light >/dev/null
 
@@ -57,15 +62,22 @@ nginx -c "$WORK/nginx.conf"
 
 # The Dockerfile's runtime ENV, training run and entry point, read from the Dockerfile.
 IMAGE_OPTS=$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)"$/\1/p' "$OLDPWD/Dockerfile")
+# And its MALLOC_ARENA_MAX (glibc), for the training run and the gateway alike.
+export MALLOC_ARENA_MAX=$(sed -n 's/^ENV MALLOC_ARENA_MAX="\(.*\)"$/\1/p' "$OLDPWD/Dockerfile")
 ENTRY=($(sed -n 's/^ENTRYPOINT \[\(.*\)\]$/\1/p' "$OLDPWD/Dockerfile" | tr -d '",'))
 ENTRY[0]=$JAVA
 export WORKOS_API_KEY=sk_test_bench0000000000000001
-JAVA_TOOL_OPTIONS="$IMAGE_OPTS" "$JAVA" -XX:AOTCacheOutput=app.aot --enable-native-access=ALL-UNNAMED \
-  -Dspring.aot.enabled=true -Dspring.context.exit=onRefresh -jar portal-gateway.jar \
-  --server.port=0 --management.server.port=0 > "$WORK/train.log" 2>&1
+# The training run: the script the Dockerfile's RUN mounts, given that RUN's java command line.
+TRAINING_RUN=$(sed -e ':a' -e '/\\$/{N;s/\\\n//;ba' -e '}' "$OLDPWD/Dockerfile" \
+  | sed -n 's|^RUN --mount=type=bind,source=\([^,]*\),target=\([^ ]*\) bash \2 *\(java .*\)$|\1 \3|p')
+TRAINING=($TRAINING_RUN)
+TRAINING[1]=$JAVA
+JAVA_TOOL_OPTIONS="$IMAGE_OPTS ${EXTRA_OPTS:-}" PORT=$PORT MANAGEMENT_PORT=$MPORT \
+  bash "$OLDPWD/${TRAINING[0]}" "${TRAINING[@]:1}" > "$WORK/train.log" 2>&1 \
+  || { cat "$WORK/train.log" >&2; exit 1; }
 # The chart's default JVM options (jvm.options, maxDirectMemorySize, activeProcessorCount 1).
-CHART_OPTS="$(sed -n 's/^  options: "\(.*\)"$/\1/p' "$OLDPWD/helm/portal-gateway/values.yaml") -XX:MaxDirectMemorySize=64m -XX:ActiveProcessorCount=1 -XX:MaxRAM=384m"
-export JAVA_TOOL_OPTIONS="$CHART_OPTS"
+CHART_OPTS="$(sed -n 's/^  options: "\(.*\)"$/\1/p' "$OLDPWD/helm/portal-gateway/values.yaml") -XX:MaxDirectMemorySize=64m -XX:ActiveProcessorCount=1 -XX:MaxRAM=384m ${EXTRA_OPTS:-}"
+export JAVA_TOOL_OPTIONS="$CHART_OPTS${NMT:+ -XX:NativeMemoryTracking=summary}"
 
 HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
 ARGS=(--server.port=$PORT --management.server.port=$MPORT --gateway.workos.base-url=http://127.0.0.1:$STUB_PORT
@@ -100,8 +112,21 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 wrk -t1 -c50 -d"${LINKS_S}s" -H "Authorization: Bearer $TOKEN" -s "$WORK/link.lua" "http://127.0.0.1:$PORT/v1/portal-links" > "$WORK/links.txt"
 RSS=$(( $(ps -o rss= -p "$PID") / 1024 ))
+# Throughput once warmer (MEASURE_S each, after the load above): for before/after pairs of JVM
+# options, so that memory is not bought with speed unnoticed.
+MEASURE_S=${MEASURE_S:-30}
+wrk -t1 -c50 -d"${MEASURE_S}s" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/provider-icons" > "$WORK/icons2.txt"
+wrk -t1 -c50 -d"${MEASURE_S}s" -H "Authorization: Bearer $TOKEN" -s "$WORK/link.lua" "http://127.0.0.1:$PORT/v1/portal-links" > "$WORK/links2.txt"
 printf '%-60s %s\n' "Java" "$(JAVA_TOOL_OPTIONS= "$JAVA" -version 2>&1 | grep -v Picked | head -1)"
 printf '%-60s %s\n' "JAVA_TOOL_OPTIONS" "$CHART_OPTS"
 printf '%-60s %s ms\n' "time to ready, the image's way, median of 5" "$READY"
 printf '%-60s %s MiB\n' "RSS after ${ICONS_S} s of icons and ${LINKS_S} s of links" "$RSS"
-printf '%-60s %s\n' "icons req/s during that load (not a throughput figure)" "$(awk '/Requests\/sec/ {print $2}' "$WORK/icons.txt")"
+printf '%-60s %s\n' "icons req/s, the next ${MEASURE_S} s" "$(awk '/Requests\/sec/ {print $2}' "$WORK/icons2.txt")"
+printf '%-60s %s\n' "links req/s, the next ${MEASURE_S} s" "$(awk '/Requests\/sec/ {print $2}' "$WORK/links2.txt")"
+if [ -n "${NMT:-}" ]; then
+  "$(dirname "$JAVA")/jcmd" "$PID" VM.native_memory summary | grep -E '^(Total|-)' | sed 's/^-//' | tr -s ' '
+  echo "memory map, RSS by kind (MiB):"
+  awk '/^[0-9a-f]+-[0-9a-f]+ / {name = NF >= 6 ? $6 : "[anon]"; next}
+       /^Rss:/ {if (name ~ /\.aot$/) k = "AOT cache"; else if (name ~ /\.(jar|so)/ || name ~ /^\//) k = "files (jars, libraries)"; else k = "anonymous"; rss[k] += $2}
+       END {for (k in rss) printf "  %-28s %6.1f\n", k, rss[k] / 1024}' "/proc/$PID/smaps"
+fi

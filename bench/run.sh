@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# On-demand benchmark; never part of `./mvnw verify`. Prints one table (about 17 minutes).
+# On-demand benchmark; never part of `./mvnw verify`. Prints one table (about 20 minutes).
 #
 #   bench/run.sh                         # full run: 90 s JIT warm-up per JVM, 3 interleaved rounds
 #   WARMUP=10 ROUND=5 ROUNDS=1 bench/run.sh   # a smoke run of the script (numbers measure the JIT)
 #
 # What runs, all on loopback:
 #   nginx            as the WorkOS stub (static answers) and as the ceiling (the icon JSON directly);
+#   Spring Cloud Gateway  the peer (bench/scg): the icon route with LocalResponseCache and the
+#                    same bearer-token check, on the same Reactor Netty, -Xmx256m;
 #   BareWebFlux      a bare WebFlux RouterFunction returning the same bytes (bench/BareWebFlux.java):
 #                    where the issue's 0.6 x nginx target comes from;
 #   the gateway      twice, from the same jar: native transport (epoll, the default) and
 #                    -Dreactor.netty.native=false (NIO), both with -Xmx256m;
 #   wrk              closed loop, one thread, 50 connections (the README's machine facts);
+#   hey              -c 10 -q 50 (10 workers x 50 req/s = 500 req/s), the issue's second view of links;
 #   FixedRate        open loop at a fixed rate, evenly spaced, latency from when each request
 #                    was due (bench/FixedRate.java): the latency the gateway adds to a link.
 # Then time to ready: the uber-jar, the extracted jar, extracted + a CDS archive (Java 17), and
@@ -25,12 +28,13 @@ RATE=${RATE:-500}
 STUB_PORT=18080
 CEILING_PORT=18083
 BARE_PORT=18084
+SCG_PORT=18085
 GATEWAY_PORT=18081
 NIO_PORT=18091
 TOKEN=bench-caller-token-0001
 WORK=$(mktemp -d)
-GATEWAY_PID=; NIO_PID=
-trap 'kill $(jobs -p) $GATEWAY_PID $NIO_PID 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
+GATEWAY_PID=; NIO_PID=; SCG_PID=
+trap 'kill $(jobs -p) $GATEWAY_PID $NIO_PID $SCG_PID 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
 
 need() {
   if ! command -v "$1" >/dev/null 2>&1; then
@@ -40,6 +44,7 @@ need() {
 }
 need wrk wrk
 need nginx nginx-light
+need hey hey
 
 # GATEWAY_JAR=path/to/portal-gateway.jar benchmarks that jar instead of building this checkout
 # (for before/after runs of two commits with the same script).
@@ -49,6 +54,9 @@ if [ -z "$GATEWAY_JAR" ]; then
   ./mvnw -q -B -DskipTests package
   GATEWAY_JAR=target/portal-gateway.jar
 fi
+echo "Building the Spring Cloud Gateway peer..." >&2
+./mvnw -q -B -f bench/scg/pom.xml -DskipTests package
+SCG_JAR=bench/scg/target/scg-peer.jar
 java -Djarmode=tools -jar "$GATEWAY_JAR" extract --destination "$WORK/extracted" >/dev/null
 CP="$WORK/extracted/lib/*"
 
@@ -131,6 +139,9 @@ start_gateway() { # <port> <management port> [jvm args...]
 }
 GATEWAY_PID=$(start_gateway $GATEWAY_PORT 18082)
 NIO_PID=$(start_gateway $NIO_PORT 18092 -Dreactor.netty.native=false)
+java -Xmx256m -jar "$SCG_JAR" --server.port=$SCG_PORT --stub.uri=http://127.0.0.1:$STUB_PORT \
+  --caller.token-sha256="$HASH" > "$WORK/scg.log" 2>&1 &
+SCG_PID=$!
 java -Xmx256m -cp "$CP" bench/BareWebFlux.java $BARE_PORT "$WORK/icons.json" > "$WORK/bare.log" 2>&1 &
 for url in http://127.0.0.1:18082/actuator/health/readiness http://127.0.0.1:18092/actuator/health/readiness \
     http://127.0.0.1:$BARE_PORT/v1/provider-icons; do
@@ -138,6 +149,11 @@ for url in http://127.0.0.1:18082/actuator/health/readiness http://127.0.0.1:180
   curl -fs "$url" >/dev/null || { echo "Not up: $url; logs in $WORK" >&2; exit 1; }
 done
 AUTH=(-H "Authorization: Bearer $TOKEN")
+for _ in $(seq 1 1200); do curl -fs "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null 2>&1 && break; sleep 0.05; done
+curl -fs "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null \
+  || { echo "Spring Cloud Gateway does not serve icons; see $WORK/scg.log" >&2; exit 1; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SCG_PORT/v1/provider-icons")" = 401 ] \
+  || { echo "Spring Cloud Gateway serves icons without the token" >&2; exit 1; }
 LINK_BODY='{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}'
 for port in $GATEWAY_PORT $NIO_PORT; do
   curl -fs "${AUTH[@]}" "http://127.0.0.1:$port/v1/provider-icons" >/dev/null \
@@ -169,19 +185,28 @@ fixed() {
   java -Xmx256m -XX:+UseSerialGC -cp "$CP" bench/FixedRate.java "$1" "$RATE" "$ROUND" 10 "$LINK_BODY" \
     "Authorization: Bearer $TOKEN" 2>/dev/null | tail -1
 }
+# paced <url>: links with hey, 10 workers at 50 req/s each, for $ROUND s; prints "p50 p99" in ms
+paced() {
+  hey -c 10 -q 50 -z "${ROUND}s" -m POST -T application/json -d "$LINK_BODY" "${AUTH[@]}" "$1" | awk '
+    / 50% in / { p50 = $3 * 1000 } / 99% in / { p99 = $3 * 1000 }
+    END { printf "%.2f %.2f\n", p50, p99 }'
+}
 for port in $GATEWAY_PORT $NIO_PORT; do
   echo "Warming up the gateway on $port for $(( WARMUP + WARMUP / 2 )) s..." >&2
   wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$port/v1/provider-icons" >/dev/null
   wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "${AUTH[@]}" -s "$WORK/link.lua" "http://127.0.0.1:$port/v1/portal-links" >/dev/null
 done
+echo "Warming up Spring Cloud Gateway for $WARMUP s..." >&2
+wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null
 echo "Warming up bare WebFlux for $(( WARMUP / 2 )) s..." >&2
 wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "http://127.0.0.1:$BARE_PORT/v1/provider-icons" >/dev/null
 
-for f in nginx bare gw nio stub-links gw-links nio-links stub-fixed gw-fixed; do : > "$WORK/$f"; done
+for f in nginx bare scg gw nio stub-links gw-links nio-links stub-fixed gw-fixed stub-hey gw-hey; do : > "$WORK/$f"; done
 for round in $(seq 1 "$ROUNDS"); do
   echo "Round $round of $ROUNDS..." >&2
   run "http://127.0.0.1:$CEILING_PORT/v1/provider-icons" >> "$WORK/nginx"
   run "http://127.0.0.1:$BARE_PORT/v1/provider-icons" >> "$WORK/bare"
+  run "http://127.0.0.1:$SCG_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/scg"
   run "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/gw"
   run "http://127.0.0.1:$NIO_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/nio"
   run "http://127.0.0.1:$STUB_PORT/portal/generate_link" -s "$WORK/link.lua" >> "$WORK/stub-links"
@@ -189,6 +214,8 @@ for round in $(seq 1 "$ROUNDS"); do
   run "http://127.0.0.1:$NIO_PORT/v1/portal-links" "${AUTH[@]}" -s "$WORK/link.lua" >> "$WORK/nio-links"
   fixed "http://127.0.0.1:$STUB_PORT/portal/generate_link" >> "$WORK/stub-fixed"
   fixed "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >> "$WORK/gw-fixed"
+  paced "http://127.0.0.1:$STUB_PORT/portal/generate_link" >> "$WORK/stub-hey"
+  paced "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >> "$WORK/gw-hey"
 done
 rss_mb=$(( $(ps -o rss= -p "$GATEWAY_PID") / 1024 ))
 nio_rss_mb=$(( $(ps -o rss= -p "$NIO_PID") / 1024 ))
@@ -201,6 +228,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", a - b }'; }
 read -r n_rps n_p50 n_p99 < <(best nginx)
 read -r b_rps b_p50 b_p99 < <(best bare)
+read -r c_rps c_p50 c_p99 < <(best scg)
 read -r g_rps g_p50 g_p99 < <(best gw)
 read -r o_rps o_p50 o_p99 < <(best nio)
 read -r s_rps s_p50 s_p99 < <(best stub-links)
@@ -208,13 +236,17 @@ read -r l_rps l_p50 l_p99 < <(best gw-links)
 read -r m_rps m_p50 m_p99 < <(best nio-links)
 read -r sf_p50 sf_p99 sf_p999 sf_n sf_err < <(lowest stub-fixed)
 read -r gf_p50 gf_p99 gf_p999 gf_n gf_err < <(lowest gw-fixed)
+read -r sh_p50 sh_p99 < <(lowest stub-hey)
+read -r gh_p50 gh_p99 < <(lowest gw-hey)
 row() { printf '%-52s %10s %9s %9s\n' "$@"; }
 printf '\n'
 row "what (wrk -t1 -c50, best of $ROUNDS x ${ROUND} s)" "req/s" "p50 ms" "p99 ms"
 row "icons, nginx directly (ceiling)" "$n_rps" "$n_p50" "$n_p99"
 row "icons, bare WebFlux RouterFunction, fixed bytes" "$b_rps" "$b_p50" "$b_p99"
+row "icons, Spring Cloud Gateway 5, LocalResponseCache" "$c_rps" "$c_p50" "$c_p99"
 row "icons, through the gateway (cached, $GW_TRANSPORT)" "$g_rps" "$g_p50" "$g_p99"
 row "icons, through the gateway ($NIO_TRANSPORT)" "$o_rps" "$o_p50" "$o_p99"
+row "  gateway / Spring Cloud Gateway" "$(ratio "$g_rps" "$c_rps")" "" ""
 row "  gateway / nginx" "$(ratio "$g_rps" "$n_rps")" "" ""
 row "  gateway / bare WebFlux" "$(ratio "$g_rps" "$b_rps")" "" ""
 row "links, stub directly" "$s_rps" "$s_p50" "$s_p99"
@@ -226,6 +258,10 @@ row "stub directly ($sf_n sent, $sf_err failed)" "$sf_p50" "$sf_p99" "$sf_p999"
 row "through the gateway ($gf_n sent, $gf_err failed)" "$gf_p50" "$gf_p99" "$gf_p999"
 row "  latency the gateway adds" "$(minus "$gf_p50" "$sf_p50")" "$(minus "$gf_p99" "$sf_p99")" \
   "$(minus "$gf_p999" "$sf_p999")"
+row "links, hey -c 10 -q 50 (best of $ROUNDS x ${ROUND} s)" "p50 ms" "p99 ms" ""
+row "stub directly" "$sh_p50" "$sh_p99" ""
+row "through the gateway" "$gh_p50" "$gh_p99" ""
+row "  latency the gateway adds" "$(minus "$gh_p50" "$sh_p50")" "$(minus "$gh_p99" "$sh_p99")" ""
 printf '\n'
 row "gateway RSS after load, -Xmx256m ($GW_TRANSPORT / $NIO_TRANSPORT)" "$rss_mb / $nio_rss_mb MiB" "" ""
 row "time to ready, java -jar (uber-jar), median of 3" "$READY_UBER ms" "" ""

@@ -19,6 +19,9 @@ final class DockerfileRules {
 
 	static final Path DOCKERFILE = Path.of("Dockerfile");
 
+	private static final Pattern TRAINING = Pattern
+		.compile("RUN --mount=type=bind,source=(\\S+),target=(\\S+) bash \\2 (java .*)");
+
 	private static final Pattern LAYER_COPY = Pattern
 		.compile("COPY --from=build /workspace/target/extracted/([a-z-]+)/ \\./");
 
@@ -55,11 +58,20 @@ final class DockerfileRules {
 	}
 
 	/**
-	 * The runtime stage's AOT cache training run: its environment assignments and its
-	 * command, as written after {@code RUN}.
+	 * The runtime stage's AOT cache training run: the script the {@code RUN} mounts (a
+	 * path in this checkout) and the gateway's command line it is given.
 	 */
-	static Command trainingRun() {
-		return run("-XX:AOTCacheOutput=");
+	static Training trainingRun() {
+		for (String instruction : instructions()) {
+			Matcher matcher = TRAINING.matcher(instruction);
+			if (matcher.matches()) {
+				return new Training(Path.of(matcher.group(1)), List.of(matcher.group(3).split(" ")));
+			}
+		}
+		throw new IllegalStateException("No RUN that mounts a training script and gives it a java command");
+	}
+
+	record Training(Path script, List<String> command) {
 	}
 
 	/**

@@ -402,7 +402,7 @@ class HelmChartTests {
 	void capsDirectMemoryAndSizesTheJvmForItsCpus() {
 		// Defaults: limit 1 CPU, 384 MiB.
 		assertThat(javaToolOptions(RenderedChart.render("default-values.yaml"))).isEqualTo(
-				"-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -XX:MaxDirectMemorySize=64m"
+				"-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xmn24m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError -XX:MaxDirectMemorySize=64m"
 						+ " -XX:ActiveProcessorCount=1");
 		// No CPU limit: the request, rounded up, not the node's cores.
 		assertThat(javaToolOptions(RenderedChart.render("default-values.yaml",
@@ -414,7 +414,7 @@ class HelmChartTests {
 		assertThat(javaToolOptions(RenderedChart.render("default-values.yaml",
 				(command) -> command.set("jvm.activeProcessorCount", "4").set("jvm.maxDirectMemorySize", ""))))
 			.isEqualTo(
-					"-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -XX:ActiveProcessorCount=4");
+					"-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xmn24m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError -XX:ActiveProcessorCount=4");
 	}
 
 	private static String javaToolOptions(RenderedChart chart) {

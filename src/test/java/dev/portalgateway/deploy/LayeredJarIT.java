@@ -50,21 +50,31 @@ class LayeredJarIT {
 			assertThat(extracted.resolve(layer)).isDirectory();
 			copyInto(extracted.resolve(layer), app);
 		}
-		// The Dockerfile's AOT cache training run, in the image's working directory.
-		DockerfileRules.Command training = DockerfileRules.trainingRun();
-		List<String> trainingCommand = new ArrayList<>(training.arguments());
-		assertThat(trainingCommand.get(0)).isEqualTo("java");
-		trainingCommand.set(0, java);
+		// The Dockerfile's AOT cache training run, in the image's working directory: its
+		// script starts the gateway with the given command line, waits until it is ready,
+		// sends it requests and stops it.
+		DockerfileRules.Training training = DockerfileRules.trainingRun();
+		List<String> trainingCommand = new ArrayList<>(List.of("bash", training.script().toAbsolutePath().toString()));
+		trainingCommand.addAll(training.command());
+		assertThat(trainingCommand.get(2)).isEqualTo("java");
+		trainingCommand.set(2, java);
 		ProcessBuilder train = new ProcessBuilder(trainingCommand).directory(app.toFile())
 			.redirectErrorStream(true)
 			.redirectOutput(work.resolve("training.log").toFile());
-		train.environment().putAll(training.environment());
+		train.environment().put("PORT", Integer.toString(freePort()));
+		train.environment().put("MANAGEMENT_PORT", Integer.toString(freePort()));
 		// The runtime stage's JVM flags, set before the training run, as in the image.
 		String javaToolOptions = DockerfileRules.env("JAVA_TOOL_OPTIONS");
 		train.environment().put("JAVA_TOOL_OPTIONS", javaToolOptions);
+		train.environment().put("MALLOC_ARENA_MAX", DockerfileRules.env("MALLOC_ARENA_MAX"));
 		Process trainingRun = train.start();
 		assertThat(trainingRun.waitFor(120, TimeUnit.SECONDS)).isTrue();
 		assertThat(trainingRun.exitValue()).as(Files.readString(work.resolve("training.log"))).isZero();
+		// It got as far as serving: every request it sent was answered, the ones that
+		// need
+		// WorkOS with the failure path's problem, the malformed one with 400.
+		assertThat(Files.readString(work.resolve("training.log"))).contains("Started PortalGatewayApplication")
+			.containsPattern("training round 3: [a-z, ]+: 5\\d\\d 5\\d\\d 400 200 200");
 		assertThat(app.resolve("app.aot")).isNotEmptyFile();
 		// The image build's own check: the cache is usable with the runtime's flags.
 		DockerfileRules.Command check = DockerfileRules.cacheCheck();
@@ -115,6 +125,7 @@ class LayeredJarIT {
 			.redirectOutput(log.toFile());
 		launch.environment().put("WORKOS_API_KEY", "sk_test_layeredjar0000");
 		launch.environment().put("JAVA_TOOL_OPTIONS", chartJavaToolOptions());
+		launch.environment().put("MALLOC_ARENA_MAX", DockerfileRules.env("MALLOC_ARENA_MAX"));
 		Started gateway = new Started(launch.start(), port, managementPort, log);
 		try {
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
