@@ -29,7 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code request_timeout}, and the connection closed.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
-		// 1 s and 2 s instead of 60 s, 10 s and 30 s: see the class comment.
+		// 1 s and 2 s instead of the defaults 60 s, 10 s and 30 s, so the tests do not
+		// wait
+		// that long; ServerTimeoutDefaultsTests sends the same slow bodies at the
+		// defaults.
 		"server.netty.idle-timeout=1s", "gateway.server.read-timeout=1s", "gateway.server.request-timeout=2s" })
 class SlowClientTests {
 
