@@ -13,7 +13,7 @@ import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.system.Problems;
 import dev.portalgateway.system.RequestIds;
-import dev.portalgateway.workos.Intent;
+import dev.portalgateway.portal.Intent;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

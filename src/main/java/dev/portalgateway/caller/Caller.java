@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-import dev.portalgateway.workos.Intent;
+import dev.portalgateway.portal.Intent;
 
 /**
  * An authenticated caller and what it may do.

@@ -13,7 +13,7 @@ import dev.portalgateway.system.GatewayProblem.FieldError;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.system.SecureUrls;
 import dev.portalgateway.workos.GenerateLinkCommand;
-import dev.portalgateway.workos.Intent;
+import dev.portalgateway.portal.Intent;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;

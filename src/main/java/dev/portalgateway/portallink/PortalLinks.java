@@ -18,7 +18,7 @@ import dev.portalgateway.system.RequestIds;
 import dev.portalgateway.system.UnreadBodies;
 import dev.portalgateway.workos.GenerateLinkCommand;
 import dev.portalgateway.workos.GeneratedLink;
-import dev.portalgateway.workos.Intent;
+import dev.portalgateway.portal.Intent;
 import dev.portalgateway.workos.RetryProperties;
 import dev.portalgateway.workos.WorkOsClient;
 import io.micrometer.core.instrument.Counter;

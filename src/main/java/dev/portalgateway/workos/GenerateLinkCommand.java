@@ -1,5 +1,6 @@
 package dev.portalgateway.workos;
 
+import dev.portalgateway.portal.Intent;
 import java.net.URI;
 import java.util.List;
 

@@ -6,23 +6,15 @@ import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.ratelimit.KeyCooldown;
-import dev.portalgateway.ratelimit.RateLimitProperties;
-import dev.portalgateway.ratelimit.RedisProperties;
-import dev.portalgateway.ratelimit.RateLimitStoreHealth;
-import dev.portalgateway.ratelimit.SharedQuotaStore;
-import dev.portalgateway.system.InvalidConfigurationException;
+import dev.portalgateway.ratelimit.QuotaOwner;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.netty.channel.ChannelOption;
 import reactor.netty.http.client.HttpClient;
-import org.jspecify.annotations.Nullable;
 import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.ssl.NoSuchSslBundleException;
-import org.springframework.boot.ssl.SslBundle;
-import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -44,50 +36,10 @@ class WorkOsConfiguration {
 		return connections(properties);
 	}
 
-	/**
-	 * The Redis store, only with {@code gateway.rate-limit.store=redis}: else no bean (a
-	 * null bean, which injection points and providers see as none). Decided here when the
-	 * context starts, not by a condition on the bean: the image starts the AOT-processed
-	 * context, where Spring AOT fixed every condition at build time.
-	 */
-	@Bean(initMethod = "startHeartbeats", destroyMethod = "stopHeartbeats")
-	@Nullable SharedQuotaStore sharedQuotaStore(RedisProperties redis, RateLimitProperties rateLimits,
-			WorkOsProperties properties, MeterRegistry meters, ObjectProvider<SslBundles> bundles) {
-		if (rateLimits.store() != RateLimitProperties.Store.REDIS) {
-			return null;
-		}
-		String bundle = redis.ssl().bundle();
-		SslBundle tls = null;
-		if (bundle != null) {
-			try {
-				tls = bundles.getObject().getBundle(bundle);
-			}
-			catch (NoSuchSslBundleException ex) {
-				throw new InvalidConfigurationException(
-						"spring.data.redis.ssl.bundle names no bundle under spring.ssl.bundle.*");
-			}
-		}
-		return new SharedQuotaStore(redis, tls, properties.apiKey().fingerprint(), rateLimits.expectedReplicas(),
-				rateLimits.redisTimeout(), meters);
-	}
-
-	/** Its health, with the Redis store only (see above). */
+	/** The quotas count this key's budget (by its fingerprint). */
 	@Bean
-	@Nullable RateLimitStoreHealth rateLimitStoreHealthIndicator(ObjectProvider<SharedQuotaStore> store) {
-		SharedQuotaStore shared = store.getIfAvailable();
-		return (shared != null) ? new RateLimitStoreHealth(shared) : null;
-	}
-
-	@Bean
-	UpstreamQuotas upstreamQuotas(RateLimitProperties rateLimits, WorkOsProperties properties, Ticker ticker,
-			MeterRegistry meters, ObjectProvider<SharedQuotaStore> shared) {
-		return new UpstreamQuotas(rateLimits, properties.apiKey().fingerprint(), ticker, meters,
-				shared.getIfAvailable());
-	}
-
-	@Bean
-	KeyCooldown keyCooldown(Ticker ticker, MeterRegistry meters, ObjectProvider<SharedQuotaStore> shared) {
-		return new KeyCooldown(ticker, meters, shared.getIfAvailable());
+	QuotaOwner quotaOwner(WorkOsProperties properties) {
+		return new QuotaOwner(properties.apiKey().fingerprint());
 	}
 
 	@Bean

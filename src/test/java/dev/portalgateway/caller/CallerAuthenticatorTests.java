@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 import dev.portalgateway.system.Sha256;
-import dev.portalgateway.workos.Intent;
+import dev.portalgateway.portal.Intent;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

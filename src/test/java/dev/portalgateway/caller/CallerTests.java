@@ -3,7 +3,7 @@ package dev.portalgateway.caller;
 import java.util.List;
 import java.util.Set;
 
-import dev.portalgateway.workos.Intent;
+import dev.portalgateway.portal.Intent;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

@@ -7,7 +7,7 @@ import java.util.stream.IntStream;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.workos.GenerateLinkCommand;
-import dev.portalgateway.workos.Intent;
+import dev.portalgateway.portal.Intent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,5 +1,6 @@
 package dev.portalgateway.workos;
 
+import dev.portalgateway.portal.Intent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package dev.portalgateway.workos;
 
+import dev.portalgateway.portal.Intent;
 import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.time.Duration;

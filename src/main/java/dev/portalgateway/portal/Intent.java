@@ -1,4 +1,4 @@
-package dev.portalgateway.workos;
+package dev.portalgateway.portal;
 
 import java.util.Arrays;
 import java.util.Locale;
