@@ -8,6 +8,7 @@ import dev.portalgateway.portallink.PortalLinks;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.GatewayProblem.FieldError;
 import dev.portalgateway.system.ProblemCode;
+import dev.portalgateway.workos.WorkOsApi;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -23,8 +24,6 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * metrics) is the shared {@link PortalLinks} path.
  */
 class WorkOsCompatHandler {
-
-	static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
 	/** Printable ASCII without spaces, as keys from the SDKs (UUIDs) are. */
 	private static final Pattern KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
@@ -53,13 +52,14 @@ class WorkOsCompatHandler {
 	 * null when it sent none (the gateway then makes one).
 	 */
 	private static @Nullable String idempotencyKey(ServerRequest request) {
-		List<String> keys = request.headers().header(IDEMPOTENCY_KEY);
+		List<String> keys = request.headers().header(WorkOsApi.IDEMPOTENCY_KEY);
 		if (keys.isEmpty()) {
 			return null;
 		}
 		if (keys.size() > 1 || !KEY.matcher(keys.get(0)).matches()) {
-			throw new GatewayProblem(ProblemCode.INVALID_REQUEST, "Invalid Idempotency-Key header.").withErrors(
-					List.of(new FieldError(IDEMPOTENCY_KEY, "must be one value of 1-255 printable ASCII characters")));
+			throw new GatewayProblem(ProblemCode.INVALID_REQUEST, "Invalid Idempotency-Key header.")
+				.withErrors(List.of(new FieldError(WorkOsApi.IDEMPOTENCY_KEY,
+						"must be one value of 1-255 printable ASCII characters")));
 		}
 		return keys.get(0);
 	}

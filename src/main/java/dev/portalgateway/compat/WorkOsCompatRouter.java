@@ -4,6 +4,7 @@ import dev.portalgateway.caller.AuditLog;
 import dev.portalgateway.caller.CallerAuthentication;
 import dev.portalgateway.portallink.PortalLinks;
 import dev.portalgateway.workos.IconSourceProperties;
+import dev.portalgateway.workos.WorkOsApi;
 import dev.portalgateway.providericon.ProviderIconHandler;
 import dev.portalgateway.system.Problems;
 import org.jspecify.annotations.Nullable;
@@ -23,8 +24,6 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 @Configuration(proxyBeanMethods = false)
 class WorkOsCompatRouter {
 
-	static final String GENERATE_LINK = "/portal/generate_link";
-
 	@Bean
 	@Nullable RouterFunction<ServerResponse> workOsCompatRoutes(PortalLinks links, ProviderIconHandler icons,
 			CompatProperties properties, IconSourceProperties iconSource, AuditLog audit,
@@ -37,7 +36,7 @@ class WorkOsCompatRouter {
 		}
 		WorkOsErrors errors = new WorkOsErrors(problems);
 		WorkOsCompatHandler handler = new WorkOsCompatHandler(links, properties);
-		String generateLink = properties.pathPrefix() + GENERATE_LINK;
+		String generateLink = properties.pathPrefix() + WorkOsApi.GENERATE_LINK_PATH;
 		String iconList = properties.pathPrefix() + iconSource.path();
 		RouterFunction<ServerResponse> linkRoutes = RouterFunctions.route()
 			.POST(generateLink, handler::generateLink)

@@ -58,7 +58,7 @@ public class IconCatalog {
 			.expireAfterWrite(properties.maxStale())
 			.recordStats()
 			.buildAsync((key, ignored) -> workOs.providerIcons()
-				.map((icons) -> IconList.of(icons, mapper, ticker.read()))
+				.map((list) -> IconList.of(list, mapper, ticker.read()))
 				.doOnNext((list) -> refreshed.increment())
 				.doOnError((failure) -> failed.increment())
 				.toFuture());

@@ -8,7 +8,6 @@ import java.util.regex.Pattern;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.GatewayProblem.FieldError;
 import dev.portalgateway.system.ProblemCode;
-import dev.portalgateway.workos.ProviderIcon;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 

@@ -18,7 +18,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param path the path of the list under the base URL
  */
 @ConfigurationProperties("gateway.icons")
-public record IconSourceProperties(@Nullable URI baseUrl, @DefaultValue("/portal/provider_icons") String path) {
+public record IconSourceProperties(@Nullable URI baseUrl, @DefaultValue(WorkOsApi.PROVIDER_ICONS_PATH) String path) {
 
 	/** Segments of unreserved characters, none of them . or .. . */
 	private static final Pattern PLAIN_PATH = Pattern.compile("(/(?!\\.{1,2}(?:/|$))[A-Za-z0-9._~-]+)+");

@@ -119,8 +119,10 @@ class WorkOsConfiguration {
 		// The WorkOS key goes to WorkOS only: an icon source elsewhere (a CDN) gets no
 		// key.
 		WebClient iconClient = iconBase.equals(workOsBase) ? webClient : common.clone().baseUrl(iconBase).build();
-		return new WorkOsClient(webClient, iconClient, icons.path(), properties, clock, resilience.ticker(),
-				resilience.quotas(), resilience.cooldown(), retry, resilience.meters());
+		return new WorkOsClient(webClient, iconClient, icons.path(), properties,
+				new WorkOsAnswers(clock, resilience.retry().maxCooldown(), properties.apiKey()),
+				new ClientMetrics(resilience.meters()), resilience.ticker(), resilience.quotas(), resilience.cooldown(),
+				retry);
 	}
 
 }

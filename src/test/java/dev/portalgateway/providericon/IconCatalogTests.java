@@ -11,7 +11,6 @@ import dev.portalgateway.WorkOsFixtures;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.workos.IconSourceProperties;
-import dev.portalgateway.workos.ProviderIcon;
 import dev.portalgateway.workos.TestWorkOsClients;
 import dev.portalgateway.workos.WorkOsClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,4 +1,4 @@
-package dev.portalgateway.workos;
+package dev.portalgateway.providericon;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
