@@ -48,7 +48,9 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 
 	private static final Log audit = LogFactory.getLog("audit");
 
-	private static final String SUBJECT = AuditLog.class.getName() + ".subject";
+	private static final String ORGANIZATION = AuditLog.class.getName() + ".organization";
+
+	private static final String INTENT = AuditLog.class.getName() + ".intent";
 
 	private static final String UPSTREAM = AuditLog.class.getName() + ".upstream";
 
@@ -93,9 +95,15 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 			.doOnCancel(() -> write(request, "cancelled", 499, start));
 	}
 
-	/** Records what the request is about, once it is validated. */
-	public static void subject(ServerRequest request, String organization, @Nullable Intent intent) {
-		request.attributes().put(SUBJECT, organization + " intent=" + ((intent != null) ? intent.value() : "-"));
+	/**
+	 * Records which organization and intent the link is for, once the request is
+	 * validated.
+	 */
+	public static void linkFor(ServerRequest request, String organization, @Nullable Intent intent) {
+		request.attributes().put(ORGANIZATION, organization);
+		if (intent != null) {
+			request.attributes().put(INTENT, intent.value());
+		}
 	}
 
 	/** Records WorkOS's request id of a successful call. */
@@ -131,13 +139,15 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 			.map((sub) -> (found != null || SAFE_SUBJECT.matcher(sub).matches()) ? sub : "(unprintable)")
 			.map((sub) -> " subject=" + sub)
 			.orElse("");
-		String subject = request.attribute(SUBJECT).map(Object::toString).orElse("- intent=-");
+		Object organization = request.attribute(ORGANIZATION).orElse("-");
+		Object intent = request.attribute(INTENT).orElse("-");
 		long latencyMs = (System.nanoTime() - start) / 1_000_000;
 		String requestId = RequestIds.of(request);
 		String traceId = traceId(request);
-		String line = "portal_link caller=" + caller + jwtSubject + " organization=" + subject + " outcome=" + outcome
-				+ " status=" + status + " upstream_request_id=" + upstream + " latency_ms=" + latencyMs + " request_id="
-				+ requestId + ((traceId != null) ? " trace_id=" + traceId : "") + " client=" + client;
+		String line = "portal_link caller=" + caller + jwtSubject + " organization=" + organization + " intent="
+				+ intent + " outcome=" + outcome + " status=" + status + " upstream_request_id=" + upstream
+				+ " latency_ms=" + latencyMs + " request_id=" + requestId
+				+ ((traceId != null) ? " trace_id=" + traceId : "") + " client=" + client;
 		RequestIds.inMdc(requestId, () -> {
 			if (traceId == null) {
 				audit.info(line);

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.bind.ConstructorBinding;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * The WorkOS-compatible API, under {@code gateway.compat}.
@@ -19,17 +19,14 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
  * theirs
  */
 @ConfigurationProperties("gateway.compat")
-public record CompatProperties(boolean enabled, String pathPrefix, Duration retryDeadline) {
+public record CompatProperties(@DefaultValue("true") boolean enabled, @Nullable String pathPrefix,
+		@DefaultValue("2s") Duration retryDeadline) {
 
 	private static final Pattern PREFIX = Pattern.compile("(/[A-Za-z0-9._~-]+)*");
 
-	@ConstructorBinding
-	public CompatProperties(@Nullable Boolean enabled, @Nullable String pathPrefix, @Nullable Duration retryDeadline) {
-		this(enabled == null || enabled, (pathPrefix != null) ? pathPrefix : "",
-				(retryDeadline != null) ? retryDeadline : Duration.ofSeconds(2));
-	}
-
 	public CompatProperties {
+		// No prefix is the empty string (a @DefaultValue of "" binds as none).
+		pathPrefix = (pathPrefix != null) ? pathPrefix : "";
 		if (!PREFIX.matcher(pathPrefix).matches()) {
 			throw new IllegalArgumentException("gateway.compat.path-prefix must be empty or like /workos "
 					+ "(segments of letters, digits, '.', '_', '~' or '-'; no trailing slash)");

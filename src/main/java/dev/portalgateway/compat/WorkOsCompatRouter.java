@@ -3,7 +3,7 @@ package dev.portalgateway.compat;
 import dev.portalgateway.caller.AuditLog;
 import dev.portalgateway.caller.CallerAuthentication;
 import dev.portalgateway.portallink.PortalLinks;
-import dev.portalgateway.workos.IconSourceProperties;
+import dev.portalgateway.workos.IconSource;
 import dev.portalgateway.workos.WorkOsApi;
 import dev.portalgateway.providericon.ProviderIconHandler;
 import dev.portalgateway.system.Problems;
@@ -26,8 +26,8 @@ class WorkOsCompatRouter {
 
 	@Bean
 	@Nullable RouterFunction<ServerResponse> workOsCompatRoutes(PortalLinks links, ProviderIconHandler icons,
-			CompatProperties properties, IconSourceProperties iconSource, AuditLog audit,
-			CallerAuthentication authentication, Problems problems) {
+			CompatProperties properties, IconSource iconSource, AuditLog audit, CallerAuthentication authentication,
+			Problems problems) {
 		if (!properties.enabled()) {
 			// No routes (a null bean is none), decided here and not by a condition: the
 			// image starts the AOT-processed context, where conditions were fixed at

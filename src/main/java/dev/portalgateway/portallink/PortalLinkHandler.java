@@ -4,6 +4,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 import dev.portalgateway.ratelimit.Operation;
+import dev.portalgateway.ratelimit.QuotaSnapshot;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
 import dev.portalgateway.workos.GenerateLinkCommand;
 import dev.portalgateway.workos.GeneratedLink;
@@ -37,7 +38,7 @@ class PortalLinkHandler {
 				this::created);
 	}
 
-	private Mono<ServerResponse> created(PortalLinks.Issued issued, UpstreamQuotas.Snapshot quota) {
+	private Mono<ServerResponse> created(PortalLinks.Issued issued, QuotaSnapshot quota) {
 		GenerateLinkCommand command = issued.command();
 		GeneratedLink link = issued.link();
 		PortalLinkResponse body = new PortalLinkResponse(link.link(),

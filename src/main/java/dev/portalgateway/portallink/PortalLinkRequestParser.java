@@ -74,9 +74,8 @@ final class PortalLinkRequestParser {
 		this.workOsFormat = workOsFormat;
 		this.fields = workOsFormat ? WORKOS_FIELDS : FIELDS;
 		// Jackson builds its tree deserializer on first use under a lock; doing that
-		// here, at
-		// startup, keeps the first burst of requests from contending for it on event
-		// loops.
+		// here, at startup, keeps the first burst of requests from contending for it on
+		// event loops.
 		this.mapper.readTree("{}");
 	}
 

@@ -137,8 +137,7 @@ public class PortalLinks {
 					"Send the body as 'Content-Type: application/json'."));
 		}
 		// A body announced over the limit is still read (and dropped) when it is not
-		// huge:
-		// see readBody.
+		// huge: see readBody.
 		if (request.headers().contentLength().orElse(0) > UnreadBodies.MAX_DRAINED_BYTES) {
 			return Mono.error(tooLarge());
 		}
@@ -148,9 +147,8 @@ public class PortalLinks {
 	private static Mono<byte[]> readBody(ServerRequest request) {
 		// The limit also holds for chunked bodies that announce no length. Past it, the
 		// rest is read and dropped (up to UnreadBodies.MAX_DRAINED_BYTES) before the 413:
-		// answering
-		// while the caller is still sending makes the connection close under it, and the
-		// caller sees a broken connection instead of the 413.
+		// answering while the caller is still sending makes the connection close under
+		// it, and the caller sees a broken connection instead of the 413.
 		return request.body(BodyExtractors.toDataBuffers())
 			.reduceWith(Body::new, Body::add)
 			.flatMap((body) -> body.overLimit() ? Mono.error(tooLarge()) : Mono.just(body.bytes()));
@@ -203,7 +201,7 @@ public class PortalLinks {
 
 	private static GenerateLinkCommand authorize(Caller caller, GenerateLinkCommand command, ServerRequest request) {
 		Intent intent = command.intent();
-		AuditLog.subject(request, command.organization(), intent);
+		AuditLog.linkFor(request, command.organization(), intent);
 		if (!caller.mayAccess(command.organization())) {
 			throw new GatewayProblem(ProblemCode.ORGANIZATION_NOT_ALLOWED,
 					"This caller may not request links for this organization.")

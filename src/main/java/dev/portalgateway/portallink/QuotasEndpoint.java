@@ -7,6 +7,7 @@ import java.util.Map;
 import dev.portalgateway.caller.CallerProperties;
 import dev.portalgateway.ratelimit.FairShare;
 import dev.portalgateway.ratelimit.Operation;
+import dev.portalgateway.ratelimit.QuotaSnapshot;
 import dev.portalgateway.ratelimit.RateLimitProperties;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
 import org.jspecify.annotations.Nullable;
@@ -45,7 +46,7 @@ class QuotasEndpoint {
 	}
 
 	private Quotas quotas(FairShare.View links) {
-		UpstreamQuotas.Snapshot icons = this.quotas.iconQuota();
+		QuotaSnapshot icons = this.quotas.iconQuota();
 		RateLimitProperties.Quota iconQuota = this.rateLimits.quota(Operation.PROVIDER_ICONS);
 		Map<String, OperationQuota> operations = new LinkedHashMap<>();
 		operations.put(Operation.PORTAL_LINKS.tag(), new OperationQuota(links.limit(), links.period(), links.used()));

@@ -46,7 +46,7 @@ public class IconCatalog {
 
 	private final Ticker ticker;
 
-	public IconCatalog(WorkOsClient workOs, IconCacheProperties properties, Ticker ticker, Executor executor,
+	public IconCatalog(WorkOsClient workOs, IconProperties properties, Ticker ticker, Executor executor,
 			JsonMapper mapper, MeterRegistry meters) {
 		this.ticker = ticker;
 		Counter refreshed = refreshes(meters, "success");

@@ -33,7 +33,7 @@ public class ProviderIconHandler {
 
 	private final String cacheControl;
 
-	ProviderIconHandler(IconCatalog catalog, JsonMapper mapper, IconCacheProperties properties) {
+	ProviderIconHandler(IconCatalog catalog, JsonMapper mapper, IconProperties properties) {
 		this.catalog = catalog;
 		this.mapper = mapper;
 		// Callers may reuse the list as long as we would, and fall back on it as long as

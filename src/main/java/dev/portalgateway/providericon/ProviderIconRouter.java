@@ -5,6 +5,7 @@ import java.util.concurrent.ForkJoinPool;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.caller.CallerAuthentication;
 import dev.portalgateway.system.Problems;
+import dev.portalgateway.workos.IconSource;
 import dev.portalgateway.workos.WorkOsClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,15 +27,21 @@ class ProviderIconRouter {
 
 	static final String PATH = "/v1/provider-icons";
 
+	/** The icon source's part of {@code gateway.icons}, for the WorkOS client. */
 	@Bean
-	IconCatalog iconCatalog(WorkOsClient workOs, IconCacheProperties properties, Ticker ticker, JsonMapper mapper,
+	IconSource iconSource(IconProperties properties) {
+		return properties.source();
+	}
+
+	@Bean
+	IconCatalog iconCatalog(WorkOsClient workOs, IconProperties properties, Ticker ticker, JsonMapper mapper,
 			MeterRegistry meters) {
 		// Caffeine runs refreshes and maintenance on this pool, never on an event loop.
 		return new IconCatalog(workOs, properties, ticker, ForkJoinPool.commonPool(), mapper, meters);
 	}
 
 	@Bean
-	ProviderIconHandler providerIconHandler(IconCatalog catalog, JsonMapper mapper, IconCacheProperties properties) {
+	ProviderIconHandler providerIconHandler(IconCatalog catalog, JsonMapper mapper, IconProperties properties) {
 		return new ProviderIconHandler(catalog, mapper, properties);
 	}
 

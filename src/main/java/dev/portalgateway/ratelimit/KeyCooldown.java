@@ -74,7 +74,7 @@ public class KeyCooldown {
 		this.shared = shared;
 		this.untilNanos = new AtomicLong(ticker.read());
 		for (Operation operation : Operation.values()) {
-			this.rejected.put(operation, UpstreamQuotas.rejectedCounter(meters, operation, "cooldown"));
+			this.rejected.put(operation, Refusals.counter(meters, operation, "cooldown"));
 		}
 		Gauge.builder("gateway.ratelimit.cooldown.active", this, (cooldown) -> cooldown.isActive() ? 1 : 0)
 			.description("1 while WorkOS has asked the gateway to stop calling with its key")

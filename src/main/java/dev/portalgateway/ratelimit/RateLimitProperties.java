@@ -2,13 +2,16 @@ package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationStyle;
 
 /**
  * How many calls per operation the gateway makes to WorkOS with its key, under
- * {@code gateway.rate-limit}. Absent values take the operation's defaults (the binder
- * passes them in as null; the constructors fill them in).
+ * {@code gateway.rate-limit}.
  *
  * @param portalLinks the quota for {@code POST /portal/generate_link} (default 100 per 60
  * s)
@@ -20,16 +23,17 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
  * its local share (default 50 ms)
  */
 @ConfigurationProperties("gateway.rate-limit")
-public record RateLimitProperties(Quota portalLinks, Quota providerIcons, Store store, Integer expectedReplicas,
-		Duration redisTimeout) {
+public record RateLimitProperties(Quota portalLinks, Quota providerIcons, @DefaultValue("local") Store store,
+		@DefaultValue("1") int expectedReplicas, @DefaultValue(DEFAULT_REDIS_TIMEOUT) Duration redisTimeout) {
+
+	private static final String DEFAULT_REDIS_TIMEOUT = "50ms";
 
 	@ConstructorBinding
 	public RateLimitProperties {
+		// The two quotas are one type with two default limits, which @DefaultValue cannot
+		// say: their absent values are filled in here.
 		portalLinks = Quota.withDefaults(portalLinks, 100, "gateway.rate-limit.portal-links");
 		providerIcons = Quota.withDefaults(providerIcons, 1000, "gateway.rate-limit.provider-icons");
-		store = (store != null) ? store : Store.LOCAL;
-		expectedReplicas = (expectedReplicas != null) ? expectedReplicas : 1;
-		redisTimeout = (redisTimeout != null) ? redisTimeout : Duration.ofMillis(50);
 		if (expectedReplicas < 1) {
 			throw new IllegalArgumentException("gateway.rate-limit.expected-replicas must be at least 1");
 		}
@@ -38,9 +42,9 @@ public record RateLimitProperties(Quota portalLinks, Quota providerIcons, Store 
 		}
 	}
 
-	/** Local quotas only, with defaults for the rest; for tests and tools. */
-	public RateLimitProperties(Quota portalLinks, Quota providerIcons) {
-		this(portalLinks, providerIcons, null, null, null);
+	/** Local quotas only, with the defaults for the rest; for tests and tools. */
+	public RateLimitProperties(@Nullable Quota portalLinks, @Nullable Quota providerIcons) {
+		this(portalLinks, providerIcons, Store.LOCAL, 1, DurationStyle.detectAndParse(DEFAULT_REDIS_TIMEOUT));
 	}
 
 	/**
@@ -71,7 +75,7 @@ public record RateLimitProperties(Quota portalLinks, Quota providerIcons, Store 
 	public record Quota(Integer limit, Duration period, Duration maxWait) {
 
 		@SuppressWarnings("NullAway")
-		static Quota withDefaults(Quota quota, int defaultLimit, String prefix) {
+		static Quota withDefaults(@Nullable Quota quota, int defaultLimit, String prefix) {
 			Integer limit = (quota != null && quota.limit() != null) ? quota.limit() : defaultLimit;
 			Duration period = (quota != null && quota.period() != null) ? quota.period() : Duration.ofSeconds(60);
 			Duration maxWait = (quota != null && quota.maxWait() != null) ? quota.maxWait() : Duration.ZERO;

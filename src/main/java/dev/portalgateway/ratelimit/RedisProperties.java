@@ -17,6 +17,12 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
  * {@code url} ({@code redis://} or {@code rediss://}, env {@code SPRING_DATA_REDIS_URL}),
  * or host, port and the rest. Error messages never repeat the values: the URL may hold
  * the password.
+ * <p>
+ * Unlike the gateway's own properties (defaults in {@code @DefaultValue}), absent values
+ * are filled in by the binding constructor: these are Boot's names, which charts and
+ * environments often set to an empty string to mean "not set" ({@code host: ""},
+ * {@code SPRING_DATA_REDIS_USERNAME=}), and a blank must count as absent, which a
+ * {@code @DefaultValue} would not do.
  *
  * @param url the whole address; when set, it wins over host, port, username, password,
  * database and ssl

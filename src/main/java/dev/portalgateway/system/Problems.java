@@ -108,8 +108,8 @@ public class Problems {
 		if (failure instanceof io.netty.handler.timeout.TimeoutException
 				|| Causes.hasCause(failure, ServerTimeouts.BodyTooSlow.class)) {
 			// The body stopped arriving (gateway.server.read-timeout, request-timeout):
-			// the
-			// WorkOS client's own timeouts are GatewayProblems long before they get here.
+			// the WorkOS client's own timeouts are GatewayProblems long before they get
+			// here.
 			return new GatewayProblem(ProblemCode.REQUEST_TIMEOUT, "The request body did not arrive in time.")
 				.withHeader(HttpHeaders.CONNECTION, "close");
 		}

@@ -31,8 +31,7 @@ public final class Uuids {
 			SecureRandom random = SecureRandom.getInstance("DRBG",
 					DrbgParameters.instantiation(256, DrbgParameters.Capability.NONE, null));
 			// The first call instantiates the generator: reads its seed now, not later on
-			// an
-			// event loop.
+			// an event loop.
 			random.nextBytes(new byte[16]);
 			return random;
 		}

@@ -43,7 +43,7 @@ class WorkOsConfiguration {
 	}
 
 	@Bean
-	WorkOsClient workOsClient(WebClient.Builder builder, WorkOsProperties properties, IconSourceProperties icons,
+	WorkOsClient workOsClient(WebClient.Builder builder, WorkOsProperties properties, IconSource icons,
 			ObjectProvider<BuildProperties> build, Clock clock, ConnectionProvider workOsConnections,
 			Resilience resilience) {
 		String version = build.stream().map(BuildProperties::getVersion).findFirst().orElse("dev");
@@ -88,14 +88,14 @@ class WorkOsConfiguration {
 			.build();
 	}
 
-	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, IconSourceProperties icons,
-			String version, Clock clock, ConnectionProvider connections, Resilience resilience) {
+	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, IconSource icons, String version,
+			Clock clock, ConnectionProvider connections, Resilience resilience) {
 		return create(builder, properties, icons, version, clock, connections, resilience,
 				new UpstreamRetry(resilience.retry(), resilience.ticker(), resilience.meters()));
 	}
 
-	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, IconSourceProperties icons,
-			String version, Clock clock, ConnectionProvider connections, Resilience resilience, UpstreamRetry retry) {
+	static WorkOsClient create(WebClient.Builder builder, WorkOsProperties properties, IconSource icons, String version,
+			Clock clock, ConnectionProvider connections, Resilience resilience, UpstreamRetry retry) {
 		HttpClient httpClient = HttpClient.create(connections)
 			// The response timeout is in WorkOsClient's chain, with the deadline.
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis());

@@ -10,7 +10,7 @@ import dev.portalgateway.ManualTicker;
 import dev.portalgateway.WorkOsFixtures;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
-import dev.portalgateway.workos.IconSourceProperties;
+import dev.portalgateway.workos.IconSource;
 import dev.portalgateway.workos.TestWorkOsClients;
 import dev.portalgateway.workos.WorkOsClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -139,12 +139,11 @@ class IconCatalogTests {
 		workOs.stubFor(get("/provider-icons.json").willReturn(icons()));
 		// Same WireMock, reached under another host name: a different origin for the
 		// client.
-		IconSourceProperties cdn = new IconSourceProperties(URI.create("http://127.0.0.1:" + workOs.getPort()),
-				"/provider-icons.json");
+		IconSource cdn = new IconSource(URI.create("http://127.0.0.1:" + workOs.getPort()), "/provider-icons.json");
 		IconCatalog catalog = new IconCatalog(
 				TestWorkOsClients.client("http://localhost:" + workOs.getPort(), cdn, this.ticker),
-				new IconCacheProperties(Duration.ofMinutes(10), Duration.ofHours(24)), this.ticker,
-				ForkJoinPool.commonPool(), JsonMapper.builder().build(), this.meters);
+				new IconProperties(null, "/portal/provider_icons", Duration.ofMinutes(10), Duration.ofHours(24)),
+				this.ticker, ForkJoinPool.commonPool(), JsonMapper.builder().build(), this.meters);
 		StepVerifier.create(catalog.icons()).expectNextCount(1).expectComplete().verify(VERIFY);
 		workOs.verify(getRequestedFor(urlEqualTo("/provider-icons.json")).withHeader("Authorization", absent()));
 	}
@@ -171,9 +170,10 @@ class IconCatalogTests {
 			.verify(VERIFY);
 	}
 
-	private IconCatalog catalog(IconSourceProperties source) {
+	private IconCatalog catalog(IconSource source) {
 		WorkOsClient client = TestWorkOsClients.client(workOs.baseUrl(), source, this.ticker);
-		return new IconCatalog(client, new IconCacheProperties(Duration.ofMinutes(10), Duration.ofHours(24)),
+		return new IconCatalog(client,
+				new IconProperties(null, "/portal/provider_icons", Duration.ofMinutes(10), Duration.ofHours(24)),
 				this.ticker, ForkJoinPool.commonPool(), JsonMapper.builder().build(), this.meters);
 	}
 

@@ -36,7 +36,7 @@ class FairShareScriptTests extends RedisStores {
 			for (int ask = 0; ask < 50; ask++) {
 				Claimant caller = seeded.oneOf(callers);
 				FairShare.Decision expected = memory.acquire(caller, 0);
-				SharedQuotaStore.FairDecision actual = Await
+				FairDecision actual = Await
 					.value(store.acquireFair(limit, MINUTE, Uuids.random(), Duration.ofSeconds(1), caller));
 				assertThat(actual.verdict()).as("ask %d by %s", ask, caller).isEqualTo(expected.verdict());
 				assertThat(actual.used()).as("ask %d: its permits", ask).isEqualTo(expected.used());
@@ -49,8 +49,8 @@ class FairShareScriptTests extends RedisStores {
 	void aPermitAskedForAgainIsNotTakenTwice() {
 		SharedQuotaStore store = store("again001");
 		Claimant caller = new Claimant("team", 1, 0);
-		SharedQuotaStore.FairDecision first = Await.value(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
-		SharedQuotaStore.FairDecision again = Await.value(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
+		FairDecision first = Await.value(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
+		FairDecision again = Await.value(store.acquireFair(2, MINUTE, "permit-1", MINUTE, caller));
 		assertThat(first.verdict()).isEqualTo(Verdict.GRANTED);
 		assertThat(again.verdict()).isEqualTo(Verdict.GRANTED);
 		assertThat(again.decision().admittedAt()).isEqualTo(first.decision().admittedAt());

@@ -85,8 +85,7 @@ class RedisTopologiesTests {
 				.isEqualTo(FairShare.Verdict.GRANTED);
 			assertThat(Await.value(other.acquireFair(2, window, "p2", Duration.ofSeconds(1), team)).verdict())
 				.isEqualTo(FairShare.Verdict.GRANTED);
-			SharedQuotaStore.FairDecision third = Await
-				.value(one.acquireFair(2, window, "p3", Duration.ofSeconds(1), team));
+			FairDecision third = Await.value(one.acquireFair(2, window, "p3", Duration.ofSeconds(1), team));
 			assertThat(third.decision().granted()).isFalse();
 			FairShare.View view = Await.value(other.fairView(2, window));
 			assertThat(view.used()).isEqualTo(2);

@@ -69,7 +69,7 @@ class SlidingWindowScriptTests extends RedisStores {
 	void slidesTheWindowInsteadOfResettingIt() {
 		SharedQuotaStore store = store("slide001");
 		Duration window = Duration.ofMillis(400);
-		Mono<SharedQuotaStore.Decision> take = Mono.defer(() -> store.acquire(Operation.PORTAL_LINKS, 2, window));
+		Mono<StoreDecision> take = Mono.defer(() -> store.acquire(Operation.PORTAL_LINKS, 2, window));
 		// Two at t=0, one more at t≈250 ms is refused (both still inside the window), and
 		// a
 		// permit frees only when the first call leaves the window (t≈400 ms).

@@ -247,15 +247,15 @@ class UpstreamQuotasTests {
 			for (int replicas = 1; replicas <= 12; replicas++) {
 				RateLimitProperties.Quota quota = new RateLimitProperties.Quota(limit, Duration.ofSeconds(60),
 						Duration.ZERO);
-				UpstreamQuotas.Share share = UpstreamQuotas.Share.of(quota, replicas);
+				LocalShares.Share share = LocalShares.Share.of(quota, replicas);
 				assertThat(share.permits()).isGreaterThanOrEqualTo(1);
 				// Calls per minute the whole fleet allows.
 				double fleet = replicas * share.permits() * 60e9 / share.period().toNanos();
 				assertThat(fleet).as("limit %d over %d replicas", limit, replicas).isLessThanOrEqualTo(limit);
 			}
 		}
-		assertThat(UpstreamQuotas.Share.of(new RateLimitProperties.Quota(2, Duration.ofSeconds(60), Duration.ZERO), 3))
-			.isEqualTo(new UpstreamQuotas.Share(1, Duration.ofSeconds(90)));
+		assertThat(LocalShares.Share.of(new RateLimitProperties.Quota(2, Duration.ofSeconds(60), Duration.ZERO), 3))
+			.isEqualTo(new LocalShares.Share(1, Duration.ofSeconds(90)));
 	}
 
 }

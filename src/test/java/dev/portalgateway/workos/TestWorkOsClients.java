@@ -47,7 +47,7 @@ public final class TestWorkOsClients {
 			new MapConfigurationPropertySource(Map.of("gateway.workos.api-key", KEY)))
 		.bindOrCreate("gateway.workos", Bindable.of(WorkOsProperties.class));
 
-	public static final IconSourceProperties ICONS = new IconSourceProperties(null, "/portal/provider_icons");
+	public static final IconSource ICONS = new IconSource(null, "/portal/provider_icons");
 
 	private static final ConnectionProvider connections = WorkOsConfiguration.connections(new WorkOsProperties(
 			new ApiKey(KEY), URI.create("http://localhost"), Duration.ofSeconds(2), Duration.ofSeconds(5), 50, false));
@@ -60,12 +60,12 @@ public final class TestWorkOsClients {
 		return client(baseUrl, responseTimeout, retry, linksPerMinute, ICONS, Ticker.systemTicker());
 	}
 
-	public static WorkOsClient client(String baseUrl, IconSourceProperties icons, Ticker ticker) {
+	public static WorkOsClient client(String baseUrl, IconSource icons, Ticker ticker) {
 		return client(baseUrl, Duration.ofSeconds(5), NO_RETRIES, 100, icons, ticker);
 	}
 
 	/** A client at the default retry settings, on the given ticker. */
-	public static WorkOsClient atDefaults(String baseUrl, IconSourceProperties icons, Ticker ticker) {
+	public static WorkOsClient atDefaults(String baseUrl, IconSource icons, Ticker ticker) {
 		return client(baseUrl, Duration.ofSeconds(5), DEFAULT_RETRY, 100, icons, ticker);
 	}
 
@@ -79,12 +79,12 @@ public final class TestWorkOsClients {
 	}
 
 	private static WorkOsClient client(String baseUrl, Duration responseTimeout, RetryProperties retry,
-			int linksPerMinute, IconSourceProperties icons, Ticker ticker) {
+			int linksPerMinute, IconSource icons, Ticker ticker) {
 		return client(WebClient.builder(), baseUrl, responseTimeout, retry, linksPerMinute, icons, ticker);
 	}
 
 	private static WorkOsClient client(WebClient.Builder builder, String baseUrl, Duration responseTimeout,
-			RetryProperties retry, int linksPerMinute, IconSourceProperties icons, Ticker ticker) {
+			RetryProperties retry, int linksPerMinute, IconSource icons, Ticker ticker) {
 		WorkOsProperties properties = new WorkOsProperties(new ApiKey(KEY), URI.create(baseUrl), Duration.ofSeconds(2),
 				responseTimeout, 50, false);
 		MeterRegistry meters = new SimpleMeterRegistry();

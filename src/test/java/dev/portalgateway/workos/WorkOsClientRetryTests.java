@@ -194,8 +194,7 @@ class WorkOsClientRetryTests {
 	 */
 	@Test
 	void aCdnIconSources429LeavesTheKeyAlone() {
-		IconSourceProperties cdn = new IconSourceProperties(URI.create("http://127.0.0.1:" + workOs.getPort()),
-				"/icons.json");
+		IconSource cdn = new IconSource(URI.create("http://127.0.0.1:" + workOs.getPort()), "/icons.json");
 		WorkOsClient client = TestWorkOsClients.atDefaults(workOs.baseUrl(), cdn, new ManualTicker());
 		workOs.stubFor(get("/icons.json").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "60")));
 		workOs.stubFor(post("/portal/generate_link").willReturn(json(201, "generate_link-201.json")));

@@ -5,32 +5,29 @@ import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.bind.DefaultValue;
-
 /**
- * Where the provider icon list comes from, under {@code gateway.icons}. The path is only
- * described by the original request, not by WorkOS's spec or SDKs, so both parts are
- * configurable.
+ * Where the provider icon list comes from ({@code gateway.icons.base-url} and
+ * {@code .path}, bound with the cache's settings in {@code providericon.IconProperties}).
+ * The path is only described by the original request, not by WorkOS's spec or SDKs, so
+ * both parts are configurable; the checks live here, with the client that carries the
+ * WorkOS key.
  *
- * @param baseUrl the icon source; default the WorkOS base URL. The WorkOS key is sent
+ * @param baseUrl the icon source; null for the WorkOS base URL. The WorkOS key is sent
  * only when this is the WorkOS base URL, never to another host (such as a CDN)
  * @param path the path of the list under the base URL
  */
-@ConfigurationProperties("gateway.icons")
-public record IconSourceProperties(@Nullable URI baseUrl, @DefaultValue(WorkOsApi.PROVIDER_ICONS_PATH) String path) {
+public record IconSource(@Nullable URI baseUrl, String path) {
 
 	/** Segments of unreserved characters, none of them . or .. . */
 	private static final Pattern PLAIN_PATH = Pattern.compile("(/(?!\\.{1,2}(?:/|$))[A-Za-z0-9._~-]+)+");
 
-	public IconSourceProperties {
+	public IconSource {
 		if (baseUrl != null && (!baseUrl.isAbsolute() || baseUrl.getHost() == null)) {
 			throw new IllegalArgumentException("gateway.icons.base-url must be an absolute http(s) URL");
 		}
 		if (!PLAIN_PATH.matcher(path).matches()) {
 			// Anything else could make the icon client, which carries the WorkOS key,
-			// call
-			// another host (//host/x) or another path (..).
+			// call another host (//host/x) or another path (..).
 			throw new IllegalArgumentException("gateway.icons.path must be a plain absolute path such as "
 					+ "/portal/provider_icons: no //, no . or .. segments, no scheme, query or fragment");
 		}

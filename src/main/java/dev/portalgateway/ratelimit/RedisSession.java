@@ -1,0 +1,147 @@
+package dev.portalgateway.ratelimit;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisReadOnlyException;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * The store's connection to Redis, from the first connect to the last close: one
+ * connection, opened at startup or (if Redis was away then) on first use, dropped when it
+ * turns out to lead to a replica, closed with the client and its own event loops.
+ */
+final class RedisSession {
+
+	private static final Log logger = LogFactory.getLog(SharedQuotaStore.class);
+
+	private final ClientResources resources;
+
+	private final RedisConnector redis;
+
+	private final AtomicReference<@Nullable StatefulConnection<String, String>> connection = new AtomicReference<>();
+
+	RedisSession(Function<ClientResources, RedisConnector> connector) {
+		// A dedicated Lettuce client: commands fail at once while Redis is away (the
+		// gateway then enforces its local share), and Lettuce reconnects within a second.
+		// No command latency statistics: nothing reads them, and stopping them parks the
+		// thread that shuts the client down (a Lettuce event loop).
+		this.resources = DefaultClientResources.builder()
+			.reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+			.commandLatencyRecorder(CommandLatencyRecorder.disabled())
+			.build();
+		this.redis = connector.apply(this.resources);
+	}
+
+	/**
+	 * Connects and loads the scripts, waiting on the startup thread at most the connect
+	 * timeout (and a second for DNS): a Redis that never answers must not hold startup.
+	 * @return null when connected, else why not (the next command connects again)
+	 */
+	@Nullable Throwable connectAtStartup(Duration connectTimeout) {
+		CompletableFuture<StatefulConnection<String, String>> connecting = this.redis.connect();
+		try {
+			StatefulConnection<String, String> connected = connecting.get(connectTimeout.toMillis() + 1000,
+					TimeUnit.MILLISECONDS);
+			this.connection.set(connected);
+			RedisScripts.loadAll(this.redis.commands(connected), connectTimeout);
+			return null;
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			connecting.cancel(true);
+			return (ex.getCause() != null) ? ex.getCause() : ex;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return ex;
+		}
+	}
+
+	/**
+	 * The commands of the current connection, connecting first (asynchronously) if none.
+	 */
+	Mono<RedisClusterReactiveCommands<String, String>> commands() {
+		StatefulConnection<String, String> current = this.connection.get();
+		if (current != null) {
+			return Mono.just(this.redis.commands(current));
+		}
+		// Not connected since startup or since a replica was left: connect
+		// asynchronously, never blocking a thread.
+		return Mono.fromCompletionStage(this.redis::connect)
+			.map((opened) -> this.connection.compareAndSet(null, opened) ? opened : closeExtra(opened))
+			.map(this.redis::commands);
+	}
+
+	private StatefulConnection<String, String> closeExtra(StatefulConnection<String, String> extra) {
+		extra.closeAsync();
+		return Objects.requireNonNull(this.connection.get());
+	}
+
+	/**
+	 * A server that answers {@code READONLY} is a replica: with Sentinel, the old master
+	 * demoted after a failover (the connection survives its demotion if it was made just
+	 * after), or a master a sentinel still named while the others had moved on. The
+	 * connection is dropped, so the next command connects again and asks the sentinels
+	 * anew; kept, it would fail every write, and the store stay degraded, for good.
+	 */
+	void leaveIfReplica(Throwable failure) {
+		// Redis 7 answers a writing script READONLY; Redis 6 fails the script with the
+		// READONLY error of the write inside it.
+		if (failure instanceof RedisReadOnlyException || (failure instanceof RedisCommandExecutionException
+				&& String.valueOf(failure.getMessage()).contains("READONLY"))) {
+			StatefulConnection<String, String> replica = this.connection.getAndSet(null);
+			if (replica != null) {
+				logger.warn("Redis answered READONLY (a replica): connecting again to find the master");
+				replica.closeAsync();
+			}
+		}
+	}
+
+	/**
+	 * Closes the connection after {@code lastWords} (if connected; its failure is
+	 * ignored), then the client and then its own resources (event loops, timers): Lettuce
+	 * leaves resources passed in to whoever made them.
+	 */
+	void close(Function<RedisClusterReactiveCommands<String, String>, Mono<?>> lastWords) {
+		StatefulConnection<String, String> current = this.connection.getAndSet(null);
+		if (current == null) {
+			shutDown();
+			return;
+		}
+		lastWords.apply(this.redis.commands(current))
+			.onErrorResume((failure) -> Mono.empty())
+			.doFinally((signal) -> current.closeAsync().whenComplete((closed, failure) -> shutDown()))
+			.subscribe();
+	}
+
+	private void shutDown() {
+		this.redis.shutdownAsync().whenComplete((done, failure) -> this.resources.shutdown());
+	}
+
+	/** Whether the client's own event loops and timers have stopped (after a close). */
+	boolean isClosed() {
+		return this.resources.eventExecutorGroup().isTerminated();
+	}
+
+	/** {@code standalone}, {@code sentinel} or {@code cluster}. */
+	String topology() {
+		return this.redis.topology();
+	}
+
+}
