@@ -19,6 +19,16 @@ public final class Poll {
 	}
 
 	/**
+	 * Lets {@code time} pass on the machine's clock, for a server that counts by it:
+	 * Redis's quota windows run on its own {@code TIME}, which no test can move. Not for
+	 * timing assertions.
+	 */
+	public static void elapse(Duration time) {
+		long until = System.nanoTime() + time.toNanos();
+		until(time.plusSeconds(1), () -> System.nanoTime() - until >= 0, () -> time + " did not pass");
+	}
+
+	/**
 	 * Checks {@code done} every 20 ms until it holds; after {@code within}, fails with
 	 * {@code why} (what was awaited and what the process said).
 	 */

@@ -1,12 +1,18 @@
 package dev.portalgateway;
 
-import dev.portalgateway.system.Sha256;
-
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.portalgateway.system.Sha256;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The callers integration tests configure: {@code billing} may use sso and dsync with
@@ -30,6 +36,17 @@ public final class TestCallers {
 		return WebTestClient.bindToServer()
 			.baseUrl("http://localhost:" + port)
 			.responseTimeout(Duration.ofSeconds(15))
+			.build();
+	}
+
+	/**
+	 * A plain {@link WebClient} for sending load to the gateway on this port, over its
+	 * own connection pool (the test's, closed by the test).
+	 */
+	public static WebClient webClient(int port, ConnectionProvider connections) {
+		return WebClient.builder()
+			.baseUrl("http://localhost:" + port)
+			.clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
 			.build();
 	}
 
@@ -60,17 +77,24 @@ public final class TestCallers {
 			.getResponseBody();
 	}
 
+	/** The callers and API key as properties (see the class comment). */
+	public static Map<String, Object> properties() {
+		Map<String, Object> properties = new LinkedHashMap<>();
+		properties.put("gateway.workos.api-key", API_KEY);
+		properties.put("gateway.callers[0].name", "billing");
+		properties.put("gateway.callers[0].token-sha256", sha256(BILLING_TOKEN));
+		properties.put("gateway.callers[0].intents", "sso,dsync");
+		properties.put("gateway.callers[0].return-url-hosts", "app.example.com,*.billing.example.com");
+		properties.put("gateway.callers[0].it-contact-emails", "example.com");
+		properties.put("gateway.callers[1].name", "auditor");
+		properties.put("gateway.callers[1].token-sha256", sha256(AUDITOR_TOKEN));
+		properties.put("gateway.callers[1].intents", "audit_logs");
+		properties.put("gateway.callers[1].organizations", "org_1,org_01A*");
+		return properties;
+	}
+
 	public static void register(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.api-key", () -> API_KEY);
-		registry.add("gateway.callers[0].name", () -> "billing");
-		registry.add("gateway.callers[0].token-sha256", () -> sha256(BILLING_TOKEN));
-		registry.add("gateway.callers[0].intents", () -> "sso,dsync");
-		registry.add("gateway.callers[0].return-url-hosts", () -> "app.example.com,*.billing.example.com");
-		registry.add("gateway.callers[0].it-contact-emails", () -> "example.com");
-		registry.add("gateway.callers[1].name", () -> "auditor");
-		registry.add("gateway.callers[1].token-sha256", () -> sha256(AUDITOR_TOKEN));
-		registry.add("gateway.callers[1].intents", () -> "audit_logs");
-		registry.add("gateway.callers[1].organizations", () -> "org_1,org_01A*");
+		properties().forEach((name, value) -> registry.add(name, () -> value));
 	}
 
 	public static String sha256(String token) {

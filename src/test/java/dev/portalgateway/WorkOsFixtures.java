@@ -4,13 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-
 import java.util.List;
 
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.junit.Stubbing;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.portalgateway.workos.WorkOsApi;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -30,8 +31,6 @@ public final class WorkOsFixtures {
 	 */
 	public static final String RECORDED_LINK = "https://setup.workos.com/?token=Z1uX3RbwcIl5fIGJJJCXXisdIAtopSecretLinkToken";
 
-	private static final String LINK_PATH = "/portal/generate_link";
-
 	private WorkOsFixtures() {
 	}
 
@@ -43,22 +42,31 @@ public final class WorkOsFixtures {
 	/**
 	 * Makes WorkOS answer every {@code POST /portal/generate_link} with {@code response}.
 	 */
-	public static void stubLinks(WireMockExtension workOs, ResponseDefinitionBuilder response) {
-		workOs.stubFor(post(LINK_PATH).willReturn(response));
+	public static void stubLinks(Stubbing workOs, ResponseDefinitionBuilder response) {
+		workOs.stubFor(post(WorkOsApi.GENERATE_LINK_PATH).willReturn(response));
 	}
 
 	/**
 	 * Makes WorkOS answer {@code GET /portal/provider_icons} with the recorded icon list.
 	 */
-	public static void stubIcons(WireMockExtension workOs) {
-		workOs.stubFor(get("/portal/provider_icons").willReturn(aResponse().withStatus(200)
+	public static void stubIcons(Stubbing workOs) {
+		workOs.stubFor(get(WorkOsApi.PROVIDER_ICONS_PATH).willReturn(json(200, "provider_icons-200.json")));
+	}
+
+	/**
+	 * A recorded answer as WorkOS sends it: JSON, with its request id
+	 * ({@code req_upstream_1}).
+	 */
+	public static ResponseDefinitionBuilder json(int status, String fixture) {
+		return aResponse().withStatus(status)
 			.withHeader("Content-Type", "application/json")
-			.withBody(read("provider_icons-200.json"))));
+			.withHeader("X-Request-ID", "req_upstream_1")
+			.withBody(read(fixture));
 	}
 
 	/** The link requests WorkOS received, oldest first. */
-	public static List<LoggedRequest> linkRequests(WireMockExtension workOs) {
-		return workOs.findAll(postRequestedFor(urlEqualTo(LINK_PATH)));
+	public static List<LoggedRequest> linkRequests(Stubbing workOs) {
+		return workOs.findAll(postRequestedFor(urlEqualTo(WorkOsApi.GENERATE_LINK_PATH)));
 	}
 
 	public static String read(String name) {

@@ -48,6 +48,9 @@ import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
  * then Spring Security's issuer, audience and timestamp validators ({@code exp} required,
  * clock skew allowed, the gateway's {@link Clock}), and a {@code sub}. Answers the
  * subject, or fails with a {@link Rejected} naming the reason.
+ * <p>
+ * About 280 lines: the algorithms a key may sign with, the decoder and the validators are
+ * one verification, kept in one file so that what a token must pass is read in one place.
  */
 final class JwtVerifier {
 

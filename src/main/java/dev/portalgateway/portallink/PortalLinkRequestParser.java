@@ -31,6 +31,9 @@ import tools.jackson.databind.node.ObjectNode;
  * The body is read as a JSON tree rather than bound to a class so that unknown fields,
  * duplicate keys and wrong types are each reported by field name. Error messages never
  * echo the caller's values.
+ * <p>
+ * About 280 lines, one rule per field: split by field, the one list of problems a caller
+ * gets back would be gathered from several places.
  */
 final class PortalLinkRequestParser {
 

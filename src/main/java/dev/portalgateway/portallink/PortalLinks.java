@@ -38,6 +38,9 @@ import org.springframework.web.reactive.function.server.ServerRequest;
  * size, parsing, the caller's policy, then one call to WorkOS (through its cool-down,
  * quota and retries). The APIs differ only in how they read the body and write the
  * answer.
+ * <p>
+ * About 270 lines, on purpose: the whole path of a link request (headers, the bounded
+ * body, the policy, the call, the per-caller counts) reads top to bottom in one file.
  */
 @Component
 public class PortalLinks {

@@ -92,18 +92,6 @@ public class IconCatalog {
 		return Mono.fromFuture(future, true).onErrorMap(IconCatalog::coldCacheProblem);
 	}
 
-	/**
-	 * Whether the cache has recorded a fetched list (a completed fetch is recorded just
-	 * after its callers are answered).
-	 */
-	boolean holdsList() {
-		return this.cache.synchronous()
-			.policy()
-			.refreshAfterWrite()
-			.flatMap((refresh) -> refresh.ageOf(KEY))
-			.isPresent();
-	}
-
 	/** How old the list is, for the {@code Age} header. */
 	Duration age(IconList list) {
 		return Duration.ofNanos(Math.max(0, this.ticker.read() - list.fetchedAtNanos()));

@@ -34,6 +34,10 @@ import org.jspecify.annotations.Nullable;
  * The same rules run in Redis for the shared store (one script decides for all replicas).
  * Here they run in memory, under this object's lock: one decision is a few map operations
  * over the active callers, never a wait.
+ * <p>
+ * About 300 lines, a third of them its vocabulary: the records callers use
+ * ({@link Claimant}, {@link Decision}, {@link View}, {@link CallerView}), nested so that
+ * each reads as {@code FairShare.Decision}. The rules themselves are {@link #acquire}.
  */
 public final class FairShare {
 

@@ -23,6 +23,10 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
  * environments often set to an empty string to mean "not set" ({@code host: ""},
  * {@code SPRING_DATA_REDIS_USERNAME=}), and a blank must count as absent, which a
  * {@code @DefaultValue} would not do.
+ * <p>
+ * About 270 lines: one property tree (standalone, Sentinel, Cluster, TLS) whose rules
+ * span its parts (one topology, the URL winning over the rest), checked in one
+ * constructor.
  *
  * @param url the whole address; when set, it wins over host, port, username, password,
  * database and ssl

@@ -33,7 +33,9 @@ import reactor.util.context.ContextView;
  * </ul>
  * Its parts: {@link LocalShares} (this replica's part of each limit while Redis is away),
  * {@link Refusals} (the 429s it answers itself), {@link RequestPermits} (the quota as a
- * request's own permit left it) and {@link LocalLimiter}.
+ * request's own permit left it) and {@link LocalLimiter}. What stays here (about 260
+ * lines) is the choice between the local and the shared path for each permit, in one
+ * place.
  */
 public class UpstreamQuotas {
 

@@ -2,6 +2,7 @@ package dev.portalgateway.workos;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Predicate;
 
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
@@ -50,11 +51,7 @@ final class WorkOsAnswers {
 		if (!response.statusCode().is2xxSuccessful()) {
 			return failed(response, upstreamRequestId, requestId);
 		}
-		return response.bodyToMono(LinkBody.class)
-			.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
-					(failure) -> unreadable(upstreamRequestId, requestId))
-			.filter(LinkBody::isUsable)
-			.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId, requestId)))
+		return body(response, LinkBody.class, LinkBody::isUsable, upstreamRequestId, requestId)
 			.map((body) -> new GeneratedLink(body.link(), this.clock.instant(), upstreamRequestId));
 	}
 
@@ -77,11 +74,19 @@ final class WorkOsAnswers {
 		if (!response.statusCode().is2xxSuccessful()) {
 			return failed(response, upstreamRequestId, null);
 		}
-		return response.bodyToMono(JsonNode.class)
+		return body(response, JsonNode.class, JsonNode::isArray, upstreamRequestId, null);
+	}
+
+	/**
+	 * A success's body, or the problem for one that is missing, unreadable or unusable.
+	 */
+	private <T> Mono<T> body(ClientResponse response, Class<T> type, Predicate<T> usable,
+			@Nullable String upstreamRequestId, @Nullable String requestId) {
+		return response.bodyToMono(type)
 			.onErrorMap((failure) -> !(failure instanceof GatewayProblem),
-					(failure) -> unreadable(upstreamRequestId, null))
-			.filter(JsonNode::isArray)
-			.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId, null)));
+					(failure) -> unreadable(upstreamRequestId, requestId))
+			.filter(usable)
+			.switchIfEmpty(Mono.error(() -> unreadable(upstreamRequestId, requestId)));
 	}
 
 	/** WorkOS's id goes into logs and problem bodies: accepted only in a safe shape. */

@@ -5,13 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.OpenApiContract;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
-import dev.portalgateway.TlsCertificates;
 import dev.portalgateway.TestJwts;
+import dev.portalgateway.TlsCertificates;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 // At the default jwks-refresh-min-interval (10 s): the rotation test moves time instead.
 @Import(ManualTicker.InContext.class)
 @ExtendWith(OutputCaptureExtension.class)
+@StubbedWorkOs(callers = false)
 class JwtCallerIntegrationTests {
 
 	static final String JWKS_PATH = "/openid/v1/jwks";
@@ -67,8 +70,8 @@ class JwtCallerIntegrationTests {
 	 */
 	static final String FORGED_WITH_STATIC_HASH = TestJwts.sign(TestJwts.FORGER);
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
+	@Autowired
+	WireMockServer workOs;
 
 	/**
 	 * The issuer over TLS with a certificate the JVM does not trust, and wanting a bearer
@@ -94,7 +97,6 @@ class JwtCallerIntegrationTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) throws IOException {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
 		TestCallers.register(registry);
 		Path ca = TLS.certificate();
 		Path token = files.resolve("token");

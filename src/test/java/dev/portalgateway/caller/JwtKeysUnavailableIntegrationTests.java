@@ -2,9 +2,11 @@ package dev.portalgateway.caller;
 
 import java.time.Duration;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.OpenApiContract;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestJwts;
 import dev.portalgateway.WorkOsFixtures;
@@ -13,8 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Import;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
@@ -30,17 +32,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
 @Import(ManualTicker.InContext.class)
+@StubbedWorkOs(callers = false)
 class JwtKeysUnavailableIntegrationTests {
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
+	@Autowired
+	WireMockServer workOs;
 
 	@RegisterExtension
 	static WireMockExtension issuer = WorkOsFixtures.workOs();
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
 		TestCallers.register(registry);
 		TestJwts.register(registry, () -> issuer.baseUrl() + "/jwks");
 	}

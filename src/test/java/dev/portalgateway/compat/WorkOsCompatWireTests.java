@@ -2,21 +2,20 @@ package dev.portalgateway.compat;
 
 import java.nio.charset.StandardCharsets;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -33,20 +32,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "gateway.compat.path-prefix=/workos" })
+@StubbedWorkOs
 class WorkOsCompatWireTests {
 
 	static final String PATH = "/workos/portal/generate_link";
 
 	static final String BODY = "{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}";
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
-		TestCallers.register(registry);
-	}
+	@Autowired
+	WireMockServer workOs;
 
 	@LocalServerPort
 	int port;

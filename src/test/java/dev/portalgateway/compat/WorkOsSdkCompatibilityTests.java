@@ -3,9 +3,9 @@ package dev.portalgateway.compat;
 import java.util.List;
 import java.util.Map;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.workos.WorkOS;
@@ -20,15 +20,16 @@ import com.workos.common.http.RequestOptions;
 import com.workos.common.http.RetryConfig;
 import com.workos.models.PortalLinkResponse;
 import com.workos.types.GenerateLinkIntent;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -36,7 +37,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static dev.portalgateway.WorkOsFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
@@ -47,18 +48,18 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
 @ExtendWith(OutputCaptureExtension.class)
+@StubbedWorkOs(callers = false)
 class WorkOsSdkCompatibilityTests {
 
 	static final String ORGANIZATION = "org_01H1234567890ABCDEFGHIJK";
 
 	static final String PLATFORM_TOKEN = "platform-secret-token-0003";
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
+	@Autowired
+	WireMockServer workOs;
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
 		TestCallers.register(registry);
 		registry.add("gateway.callers[2].name", () -> "platform");
 		registry.add("gateway.callers[2].token-sha256", () -> TestCallers.sha256(PLATFORM_TOKEN));
@@ -213,22 +214,15 @@ class WorkOsSdkCompatibilityTests {
 			.containsOnly(upstream().get(0).getHeader("Idempotency-Key"));
 	}
 
-	private static ResponseDefinitionBuilder json(int status, String fixture) {
-		return aResponse().withStatus(status)
-			.withHeader("Content-Type", "application/json")
-			.withHeader("X-Request-ID", "req_upstream_1")
-			.withBody(WorkOsFixtures.read(fixture));
-	}
-
-	private static void stub(ResponseDefinitionBuilder response) {
+	private void stub(ResponseDefinitionBuilder response) {
 		WorkOsFixtures.stubLinks(workOs, response);
 	}
 
-	private static List<LoggedRequest> upstream() {
+	private List<LoggedRequest> upstream() {
 		return WorkOsFixtures.linkRequests(workOs);
 	}
 
-	private static LoggedRequest single() {
+	private LoggedRequest single() {
 		List<LoggedRequest> requests = upstream();
 		assertThat(requests).hasSize(1);
 		return requests.get(0);

@@ -6,22 +6,23 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.function.Consumer;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.OpenApiContract;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import reactor.core.publisher.Flux;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -33,8 +34,6 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -46,6 +45,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static dev.portalgateway.WorkOsFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -60,18 +60,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 		// aSlowWorkOsAtTheDefaultsIs504WithinTheDeadline.
 		"gateway.workos.response-timeout=1500ms", "gateway.retry.max-retries=0" })
 @ExtendWith(OutputCaptureExtension.class)
+@StubbedWorkOs
 class PortalLinkIntegrationTests {
 
 	static final Instant NOW = Instant.parse("2026-11-28T12:00:00.750Z");
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
-		TestCallers.register(registry);
-	}
+	@Autowired
+	WireMockServer workOs;
 
 	@LocalServerPort
 	int port;
@@ -403,15 +398,8 @@ class PortalLinkIntegrationTests {
 		return "{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}";
 	}
 
-	private static void stub(ResponseDefinitionBuilder response) {
+	private void stub(ResponseDefinitionBuilder response) {
 		workOs.stubFor(WireMock.post("/portal/generate_link").willReturn(response));
-	}
-
-	private static ResponseDefinitionBuilder json(int status, String fixture) {
-		return aResponse().withStatus(status)
-			.withHeader("Content-Type", "application/json")
-			.withHeader("X-Request-ID", "req_upstream_1")
-			.withBody(WorkOsFixtures.read(fixture));
 	}
 
 	private EntityExchangeResult<byte[]> post(String body) {

@@ -4,16 +4,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.portalgateway.Await;
 import dev.portalgateway.ManualTicker;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
@@ -46,16 +46,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 		"gateway.rate-limit.portal-links.limit=20", "gateway.rate-limit.portal-links.period=10s" })
 @Import(ManualTicker.InContext.class)
 @ExtendWith(OutputCaptureExtension.class)
+@StubbedWorkOs(callers = false)
 class FairShareIntegrationTests {
 
 	private static final String BODY = "{\"organization\":\"org_01H1234567890ABCDEFGHIJK\",\"intent\":\"sso\"}";
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
+	@Autowired
+	WireMockServer workOs;
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
 		TestCallers.register(registry);
 		caller(registry, 2, "team-a", 1, null);
 		caller(registry, 3, "team-b", 1, null);

@@ -5,25 +5,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -37,16 +34,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "management.server.port=0", "gateway.rate-limit.portal-links.period=1h" })
+@StubbedWorkOs
 class RateLimitIntegrationTests {
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
-		TestCallers.register(registry);
-	}
+	@Autowired
+	WireMockServer workOs;
 
 	@LocalServerPort
 	int port;
@@ -60,10 +52,7 @@ class RateLimitIntegrationTests {
 			.withHeader("Content-Type", "application/json")
 			.withBody(WorkOsFixtures.read("generate_link-201.json"))));
 		ConnectionProvider connections = ConnectionProvider.builder("burst").maxConnections(50).build();
-		WebClient client = WebClient.builder()
-			.baseUrl("http://localhost:" + this.port)
-			.clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
-			.build();
+		WebClient client = TestCallers.webClient(this.port, connections);
 		Flux<ResponseEntity<Void>> burst = Flux.range(0, 150)
 			.flatMap((i) -> client.post()
 				.uri("/v1/portal-links")

@@ -2,22 +2,19 @@ package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -26,24 +23,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Retries and the key's cool-down as callers and operators see them: answers, headers and
- * metrics. Ordered because the cool-down, once started, holds the key for two minutes.
+ * metrics. The cool-down, once started, holds the key for two minutes: the test that
+ * starts it closes its context after it, so the tests run in any order.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
 		// Real HTTP in real time: 20 ms instead of the default 500 ms, and no
 		// jitter, keep the retry test short and its waits exact. The default
 		// backoff runs in UpstreamRetryTests and ResilienceChainSimulationTests.
 		"gateway.retry.first-backoff=20ms", "gateway.retry.jitter=0" })
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@StubbedWorkOs
 class ResilienceIntegrationTests {
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
-		TestCallers.register(registry);
-	}
+	@Autowired
+	WireMockServer workOs;
 
 	@LocalServerPort
 	int port;
@@ -59,7 +51,6 @@ class ResilienceIntegrationTests {
 	}
 
 	@Test
-	@Order(1)
 	void retriesAServerErrorAndAnswersWithTheLink() {
 		workOs.stubFor(post("/portal/generate_link").inScenario("flaky")
 			.whenScenarioStateIs(Scenario.STARTED)
@@ -80,7 +71,7 @@ class ResilienceIntegrationTests {
 	}
 
 	@Test
-	@Order(2)
+	@DirtiesContext(methodMode = DirtiesContext.MethodMode.AFTER_METHOD)
 	void holdsTheKeyForTheCooldownWorkOsAsksFor() {
 		workOs.stubFor(post("/portal/generate_link").willReturn(aResponse().withStatus(429)
 			.withHeader("Content-Type", "application/json")

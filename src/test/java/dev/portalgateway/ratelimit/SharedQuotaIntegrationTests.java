@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.portalgateway.Poll;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestRedis;
 import dev.portalgateway.WorkOsFixtures;
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
@@ -94,7 +94,7 @@ class SharedQuotaIntegrationTests {
 		// 3 s.
 		for (int i = 0; i < 16; i++) {
 			assertThat(burst(30).keySet()).isSubsetOf(201, 429);
-			Mono.delay(Duration.ofMillis(250)).toFuture().join();
+			Poll.elapse(Duration.ofMillis(250));
 		}
 		List<Long> times = upstream().stream().map((request) -> request.getLoggedDate().getTime()).sorted().toList();
 		assertThat(times.size()).isGreaterThan(LIMIT);
@@ -127,7 +127,7 @@ class SharedQuotaIntegrationTests {
 	}
 
 	private void waitForNextWindow() {
-		StepVerifier.create(Mono.delay(WINDOW)).expectNextCount(1).expectComplete().verify(WINDOW.multipliedBy(2));
+		Poll.elapse(WINDOW);
 	}
 
 	@Test

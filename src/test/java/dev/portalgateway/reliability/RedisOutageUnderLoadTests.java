@@ -4,19 +4,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.portalgateway.OwnNettyResources;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.TestRedis;
 import dev.portalgateway.WorkOsFixtures;
 import dev.portalgateway.ratelimit.SharedQuotaStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
 
@@ -24,7 +23,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -42,18 +40,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"gateway.rate-limit.expected-replicas=2", "gateway.rate-limit.portal-links.limit=10",
 				"gateway.rate-limit.portal-links.period=2s" })
 @Import(OwnNettyResources.class)
+@StubbedWorkOs
 class RedisOutageUnderLoadTests {
 
 	static final TestRedis redis = TestRedis.start();
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
+	@Autowired
+	WireMockServer workOs;
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
 		registry.add("spring.data.redis.url", redis::url);
-		TestCallers.register(registry);
 	}
 
 	@AfterAll
@@ -73,10 +70,7 @@ class RedisOutageUnderLoadTests {
 			.withHeader("Content-Type", "application/json")
 			.withBody(WorkOsFixtures.read("generate_link-201.json"))));
 		ConnectionProvider connections = ConnectionProvider.builder("callers").maxConnections(100).build();
-		WebClient client = WebClient.builder()
-			.baseUrl("http://localhost:" + this.port)
-			.clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
-			.build();
+		WebClient client = TestCallers.webClient(this.port, connections);
 		// 6 s of load, 10 requests every 100 ms; Redis dies after 1.5 s and returns at 4
 		// s.
 		// Stopping and starting a process blocks: off the parallel scheduler.

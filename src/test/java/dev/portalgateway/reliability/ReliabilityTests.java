@@ -5,33 +5,31 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.portalgateway.OwnNettyResources;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Import;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static dev.portalgateway.WorkOsFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -47,18 +45,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"gateway.workos.response-timeout=2s", "gateway.retry.deadline=2s" })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 @Import(OwnNettyResources.class)
+@StubbedWorkOs
 class ReliabilityTests {
 
 	static final int LIMIT = 20;
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
-		TestCallers.register(registry);
-	}
+	@Autowired
+	WireMockServer workOs;
 
 	@LocalServerPort
 	int port;
@@ -69,10 +62,7 @@ class ReliabilityTests {
 
 	@BeforeEach
 	void setUp() {
-		this.client = WebClient.builder()
-			.baseUrl("http://localhost:" + this.port)
-			.clientConnector(new ReactorClientHttpConnector(HttpClient.create(this.connections)))
-			.build();
+		this.client = TestCallers.webClient(this.port, this.connections);
 		workOs.stubFor(get("/portal/provider_icons").willReturn(json(200, "provider_icons-200.json")));
 	}
 
@@ -226,21 +216,15 @@ class ReliabilityTests {
 			.map((answers) -> new Tally(requests, answers));
 	}
 
-	private static void report(Tally tally, String scenario) {
+	private void report(Tally tally, String scenario) {
 		System.out.println(tally.line(scenario, upstream().size()));
 	}
 
-	private static ResponseDefinitionBuilder json(int status, String fixture) {
-		return aResponse().withStatus(status)
-			.withHeader("Content-Type", "application/json")
-			.withBody(WorkOsFixtures.read(fixture));
-	}
-
-	private static void stubLinks(ResponseDefinitionBuilder response) {
+	private void stubLinks(ResponseDefinitionBuilder response) {
 		WorkOsFixtures.stubLinks(workOs, response);
 	}
 
-	private static List<LoggedRequest> upstream() {
+	private List<LoggedRequest> upstream() {
 		return WorkOsFixtures.linkRequests(workOs);
 	}
 

@@ -9,18 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
-import dev.portalgateway.WorkOsFixtures;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,16 +33,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 		// budget at its default (20 per 10 s, then 429, also answered early) is
 		// AuthenticationCostTests'.
 		"gateway.auth.failure-budget.failures=100000" })
+@StubbedWorkOs
 class EarlyAnswerTests {
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
-		TestCallers.register(registry);
-	}
+	@Autowired
+	WireMockServer workOs;
 
 	private static final String BODY = "{\"organization\":\"org_1\",\"intent\":\"sso\",\"pad\":\""
 			+ "x".repeat(12 * 1024) + "\"}";

@@ -12,22 +12,19 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -40,16 +37,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * request on that connection is answered, not left hanging.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
+@StubbedWorkOs
 class KeepAliveTests {
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
-		TestCallers.register(registry);
-	}
+	@Autowired
+	WireMockServer workOs;
 
 	@LocalServerPort
 	int port;
@@ -57,10 +49,7 @@ class KeepAliveTests {
 	@Test
 	void answersEveryRequestOnOneConnectionAfterBodiesItDidNotRead() {
 		ConnectionProvider one = ConnectionProvider.create("one-connection", 1);
-		WebClient client = WebClient.builder()
-			.baseUrl("http://localhost:" + this.port)
-			.clientConnector(new ReactorClientHttpConnector(HttpClient.create(one)))
-			.build();
+		WebClient client = TestCallers.webClient(this.port, one);
 		workOs.stubFor(post("/portal/generate_link").willReturn(aResponse().withStatus(201)
 			.withHeader("Content-Type", "application/json")
 			.withBody(WorkOsFixtures.read("generate_link-201.json"))));

@@ -6,16 +6,14 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
-import dev.portalgateway.WorkOsFixtures;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,16 +32,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 		// that long; ServerTimeoutDefaultsTests sends the same slow bodies at the
 		// defaults.
 		"server.netty.idle-timeout=1s", "gateway.server.read-timeout=1s", "gateway.server.request-timeout=2s" })
+@StubbedWorkOs
 class SlowClientTests {
 
-	@RegisterExtension
-	static WireMockExtension workOs = WorkOsFixtures.workOs();
-
-	@DynamicPropertySource
-	static void properties(DynamicPropertyRegistry registry) {
-		registry.add("gateway.workos.base-url", workOs::baseUrl);
-		TestCallers.register(registry);
-	}
+	@Autowired
+	WireMockServer workOs;
 
 	@LocalServerPort
 	int port;

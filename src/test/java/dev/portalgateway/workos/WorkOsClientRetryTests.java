@@ -1,6 +1,5 @@
 package dev.portalgateway.workos;
 
-import dev.portalgateway.portal.Intent;
 import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.time.Duration;
@@ -13,6 +12,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.WorkOsFixtures;
+import dev.portalgateway.portal.Intent;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import org.junit.jupiter.api.Test;
@@ -30,6 +30,7 @@ import org.springframework.web.reactive.function.client.ClientResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static dev.portalgateway.WorkOsFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -216,12 +217,6 @@ class WorkOsClientRetryTests {
 				.willReturn(responses[i]));
 			state = next;
 		}
-	}
-
-	private static ResponseDefinitionBuilder json(int status, String fixture) {
-		return aResponse().withStatus(status)
-			.withHeader("Content-Type", "application/json")
-			.withBody(WorkOsFixtures.read(fixture));
 	}
 
 	private static List<LoggedRequest> requests() {

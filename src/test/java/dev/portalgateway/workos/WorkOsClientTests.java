@@ -1,6 +1,5 @@
 package dev.portalgateway.workos;
 
-import dev.portalgateway.portal.Intent;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
@@ -10,6 +9,7 @@ import java.util.List;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.WorkOsFixtures;
+import dev.portalgateway.portal.Intent;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import org.junit.jupiter.api.Test;
@@ -27,6 +27,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static dev.portalgateway.WorkOsFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -218,23 +219,12 @@ class WorkOsClientTests {
 		workOs.stubFor(post("/portal/generate_link").willReturn(json(status, fixture)));
 	}
 
-	private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int status, String fixture) {
-		return aResponse().withStatus(status)
-			.withHeader("Content-Type", "application/json")
-			.withHeader("X-Request-ID", "req_upstream_1")
-			.withBody(WorkOsFixtures.read(fixture));
-	}
-
 	private WorkOsClient client(String baseUrl) {
 		return client(baseUrl, Duration.ofSeconds(5));
 	}
 
 	private WorkOsClient client(String baseUrl, Duration responseTimeout) {
-		return TestWorkOsClients.client(baseUrl, responseTimeout, NO_RETRIES, 100);
+		return TestWorkOsClients.client(baseUrl, responseTimeout, TestWorkOsClients.NO_RETRIES, 100);
 	}
-
-	/** The error mapping tests look at single attempts; retries have their own tests. */
-	static final RetryProperties NO_RETRIES = new RetryProperties(0, Duration.ofMillis(10), 2, Duration.ofSeconds(1), 0,
-			Duration.ofSeconds(10), Duration.ofMinutes(5));
 
 }
