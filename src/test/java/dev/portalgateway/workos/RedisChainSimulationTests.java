@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portalgateway.Await;
 import dev.portalgateway.Poll;
 import dev.portalgateway.Seeded;
 import dev.portalgateway.TestRedis;
@@ -214,6 +216,9 @@ class RedisChainSimulationTests {
 
 		private final AtomicBoolean degraded = new AtomicBoolean();
 
+		/** Redis faults drawn for this scenario that have not fired yet. */
+		private final AtomicInteger faultsPending = new AtomicInteger();
+
 		private final Ticker ticker = Ticker.systemTicker();
 
 		Scenario(Seeded seeded) {
@@ -277,7 +282,12 @@ class RedisChainSimulationTests {
 						case 2 -> client("PAUSE", Long.toString(this.seeded.between(1000, 2000)), "WRITE");
 						default -> client("KILL", "TYPE", "normal");
 					};
-					Mono.delay(at).then(fault).onErrorResume((failure) -> Mono.empty()).subscribe();
+					this.faultsPending.incrementAndGet();
+					Mono.delay(at)
+						.then(fault)
+						.onErrorResume((failure) -> Mono.empty())
+						.doFinally((signal) -> this.faultsPending.decrementAndGet())
+						.subscribe();
 				}
 				int callers = this.seeded.between(5, 40);
 				for (int i = 0; i < callers; i++) {
@@ -368,6 +378,11 @@ class RedisChainSimulationTests {
 		 * Invariant 1: Redis and WorkOS healthy again; each replica's next link is 201.
 		 */
 		private void checkLiveness() {
+			// Redis healthy again: a fault drawn late may fire after the last caller is
+			// answered, and a pause may outlast it (up to 3.5 s from the start); once all
+			// have fired, a pause still running is lifted.
+			Poll.until(VERIFY, () -> this.faultsPending.get() == 0, () -> "Redis faults still to fire");
+			assertThat(Await.value(TestRedis.client(commands, "UNPAUSE"))).isEqualTo("OK");
 			this.workOs.heal(Duration.ofMillis(5));
 			await(() -> this.replicas.stream().noneMatch((replica) -> replica.store().isDegraded()),
 					Duration.ofSeconds(5));
