@@ -1,0 +1,163 @@
+package dev.portalgateway.system;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import org.springframework.web.util.pattern.PathPattern;
+
+/**
+ * {@code http.server.requests} for the API port, with the names, tags and values of
+ * Spring's server observation ({@code error} and {@code exception}, {@code method},
+ * {@code outcome}, {@code status}, {@code uri}, and the
+ * {@code management.observations.key-values}), but from timers registered once per tag
+ * combination instead of an observation per request.
+ * <p>
+ * Spring's observation is switched off for the server (its registry is
+ * {@link ObservationRegistry#NOOP} there): per request it built a context, its key values
+ * and a meter id, and looked the timer up again: a sixth of an icon request's cost on one
+ * core ({@code bench/image.sh}, bench/RESULTS.md). The
+ * {@code http.server.requests.active} long-task timer it also kept is gone for the API
+ * port (no alert or panel reads it); the management port keeps Spring's observation,
+ * which writes the same meter with the same tag names.
+ * <p>
+ * A request is timed until its response is committed, with the status it is committed
+ * with (after any exception handler has written the problem), or, if the caller hangs up
+ * first, until then with status and outcome {@code UNKNOWN}, as Spring's convention says.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ServerRequestMetrics {
+
+	/** Spring's server observation off: this class times the requests. */
+	@Bean
+	WebHttpHandlerBuilderCustomizer noServerObservation() {
+		return (builder) -> builder.observationRegistry(ObservationRegistry.NOOP);
+	}
+
+	@Bean
+	Timing serverRequestTiming(MeterRegistry meters, Environment environment) {
+		Map<String, String> keyValues = Binder.get(environment)
+			.bind("management.observations.key-values", Bindable.mapOf(String.class, String.class))
+			.orElse(Map.of());
+		Tags common = Tags.empty();
+		for (Map.Entry<String, String> keyValue : keyValues.entrySet()) {
+			common = common.and(keyValue.getKey(), keyValue.getValue());
+		}
+		return new Timing(meters, common);
+	}
+
+	/** The filter; first in the chain, so that it times everything after it. */
+	static final class Timing implements WebFilter, Ordered {
+
+		private final MeterRegistry meters;
+
+		private final Tags common;
+
+		private final Map<Key, Timer> timers = new ConcurrentHashMap<>();
+
+		Timing(MeterRegistry meters, Tags common) {
+			this.meters = meters;
+			this.common = common;
+		}
+
+		@Override
+		public int getOrder() {
+			return Ordered.HIGHEST_PRECEDENCE;
+		}
+
+		@Override
+		public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+			long start = this.meters.config().clock().monotonicTime();
+			AtomicBoolean recorded = new AtomicBoolean();
+			Throwable[] failure = new Throwable[1];
+			exchange.getResponse().beforeCommit(() -> {
+				record(exchange, start, recorded, failure[0], false);
+				return Mono.empty();
+			});
+			return chain.filter(exchange)
+				.doOnError((error) -> failure[0] = error)
+				.doOnCancel(() -> record(exchange, start, recorded, null, true));
+		}
+
+		private void record(ServerWebExchange exchange, long start, AtomicBoolean recorded, @Nullable Throwable failure,
+				boolean aborted) {
+			if (recorded.compareAndSet(false, true)) {
+				long took = this.meters.config().clock().monotonicTime() - start;
+				timer(Key.of(exchange, failure, aborted)).record(took, TimeUnit.NANOSECONDS);
+			}
+		}
+
+		private Timer timer(Key key) {
+			return this.timers.computeIfAbsent(key,
+					(absent) -> Timer.builder("http.server.requests")
+						.description("HTTP server request processing time")
+						.tags(this.common)
+						.tag("error", absent.exception())
+						.tag("exception", absent.exception())
+						.tag("method", absent.method())
+						.tag("outcome", absent.outcome())
+						.tag("status", absent.status())
+						.tag("uri", absent.uri())
+						.register(this.meters));
+		}
+
+	}
+
+	/**
+	 * One tag combination, as Spring's {@code DefaultServerRequestObservationConvention}
+	 * names it.
+	 */
+	record Key(String exception, String method, String outcome, String status, String uri) {
+
+		static Key of(ServerWebExchange exchange, @Nullable Throwable failure, boolean aborted) {
+			HttpStatusCode code = exchange.getResponse().getStatusCode();
+			String status = (aborted || code == null) ? "UNKNOWN" : Integer.toString(code.value());
+			String outcome = (aborted || code == null) ? "UNKNOWN" : outcome(code);
+			String exception = (failure != null) ? failure.getClass().getSimpleName() : "none";
+			return new Key(exception.isEmpty() ? failure.getClass().getName() : exception,
+					exchange.getRequest().getMethod().name(), outcome, status, uri(exchange, code));
+		}
+
+		private static String outcome(HttpStatusCode code) {
+			if (code.is2xxSuccessful()) {
+				return "SUCCESS";
+			}
+			return (code instanceof HttpStatus status) ? status.series().name() : "UNKNOWN";
+		}
+
+		private static String uri(ServerWebExchange exchange, @Nullable HttpStatusCode code) {
+			PathPattern pattern = exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+			if (pattern != null) {
+				String text = pattern.getPatternString();
+				return text.isEmpty() ? "root" : text;
+			}
+			if (code != null && code.is3xxRedirection()) {
+				return "REDIRECTION";
+			}
+			return (code != null && code.value() == 404) ? "NOT_FOUND" : "UNKNOWN";
+		}
+
+	}
+
+}
