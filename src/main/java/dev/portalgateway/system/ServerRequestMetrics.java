@@ -36,8 +36,8 @@ import org.springframework.web.util.pattern.PathPattern;
  * <p>
  * Spring's observation is switched off for the server (its registry is
  * {@link ObservationRegistry#NOOP} there): per request it built a context, its key values
- * and a meter id, and looked the timer up again: a sixth of an icon request's cost on one
- * core ({@code bench/image.sh}, bench/RESULTS.md). The
+ * and a meter id, and looked the timer up again: about a tenth of an icon request's cost
+ * on one core ({@code bench/image.sh}, bench/RESULTS.md). The
  * {@code http.server.requests.active} long-task timer it also kept is gone for the API
  * port (no alert or panel reads it); the management port keeps Spring's observation,
  * which writes the same meter with the same tag names.
