@@ -15,6 +15,7 @@ import reactor.core.publisher.Mono;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -56,7 +57,7 @@ public class ServerRequestMetrics {
 	}
 
 	@Bean
-	Timing serverRequestTiming(MeterRegistry meters, Environment environment) {
+	Timing serverRequestTiming(MeterRegistry meters, Environment environment, ApplicationContext context) {
 		Map<String, String> keyValues = Binder.get(environment)
 			.bind("management.observations.key-values", Bindable.mapOf(String.class, String.class))
 			.orElse(Map.of());
@@ -64,7 +65,7 @@ public class ServerRequestMetrics {
 		for (Map.Entry<String, String> keyValue : keyValues.entrySet()) {
 			common = common.and(keyValue.getKey(), keyValue.getValue());
 		}
-		return new Timing(meters, common);
+		return new Timing(meters, common, context);
 	}
 
 	/** The filter; first in the chain, so that it times everything after it. */
@@ -76,9 +77,12 @@ public class ServerRequestMetrics {
 
 		private final Map<Key, Timer> timers = new ConcurrentHashMap<>();
 
-		Timing(MeterRegistry meters, Tags common) {
+		private final ApplicationContext context;
+
+		Timing(MeterRegistry meters, Tags common, ApplicationContext context) {
 			this.meters = meters;
 			this.common = common;
+			this.context = context;
 		}
 
 		@Override
@@ -88,6 +92,11 @@ public class ServerRequestMetrics {
 
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+			if (exchange.getApplicationContext() != this.context) {
+				// The management port's child context runs this filter too, and keeps
+				// Spring's observation: timed there, once.
+				return chain.filter(exchange);
+			}
 			long start = this.meters.config().clock().monotonicTime();
 			AtomicBoolean recorded = new AtomicBoolean();
 			Throwable[] failure = new Throwable[1];
