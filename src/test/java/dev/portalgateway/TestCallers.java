@@ -50,6 +50,14 @@ public final class TestCallers {
 			.build();
 	}
 
+	/** A request for the icon list as the billing caller. */
+	public static WebTestClient.ResponseSpec requestIcons(WebTestClient client) {
+		return client.get()
+			.uri("/v1/provider-icons")
+			.headers((headers) -> headers.setBearerAuth(BILLING_TOKEN))
+			.exchange();
+	}
+
 	/** A request for a link as the billing caller, with a valid body. */
 	public static WebTestClient.ResponseSpec requestLink(WebTestClient client) {
 		return requestLink(client, BILLING_TOKEN);

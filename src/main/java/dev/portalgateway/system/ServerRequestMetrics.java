@@ -3,7 +3,8 @@ package dev.portalgateway.system;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -97,24 +98,56 @@ public class ServerRequestMetrics {
 				// Spring's observation: timed there, once.
 				return chain.filter(exchange);
 			}
-			long start = this.meters.config().clock().monotonicTime();
-			AtomicBoolean recorded = new AtomicBoolean();
-			Throwable[] failure = new Throwable[1];
-			exchange.getResponse().beforeCommit(() -> {
-				record(exchange, start, recorded, failure[0], false);
-				return Mono.empty();
-			});
-			return chain.filter(exchange)
-				.doOnError((error) -> failure[0] = error)
-				.doOnCancel(() -> record(exchange, start, recorded, null, true));
+			InFlight request = new InFlight(exchange, this.meters.config().clock().monotonicTime());
+			exchange.getResponse().beforeCommit(request);
+			return chain.filter(exchange).doOnError(request::failed).doOnCancel(request::abort);
 		}
 
-		private void record(ServerWebExchange exchange, long start, AtomicBoolean recorded, @Nullable Throwable failure,
-				boolean aborted) {
-			if (recorded.compareAndSet(false, true)) {
-				long took = this.meters.config().clock().monotonicTime() - start;
-				timer(Key.of(exchange, failure, aborted)).record(took, TimeUnit.NANOSECONDS);
+		/**
+		 * One request being timed, recorded once: when its response is committed, or when
+		 * the caller hangs up first. One object per request, the filter's only one.
+		 */
+		private final class InFlight implements Supplier<Mono<Void>> {
+
+			private static final AtomicIntegerFieldUpdater<InFlight> RECORDED = AtomicIntegerFieldUpdater
+				.newUpdater(InFlight.class, "recorded");
+
+			private final ServerWebExchange exchange;
+
+			private final long start;
+
+			private @Nullable Throwable failure;
+
+			private volatile int recorded;
+
+			InFlight(ServerWebExchange exchange, long start) {
+				this.exchange = exchange;
+				this.start = start;
 			}
+
+			/** The response is being committed (beforeCommit). */
+			@Override
+			public Mono<Void> get() {
+				record(false);
+				return Mono.empty();
+			}
+
+			void failed(Throwable error) {
+				this.failure = error;
+			}
+
+			void abort() {
+				record(true);
+			}
+
+			private void record(boolean aborted) {
+				if (RECORDED.compareAndSet(this, 0, 1)) {
+					long took = Timing.this.meters.config().clock().monotonicTime() - this.start;
+					timer(Key.of(this.exchange, aborted ? null : this.failure, aborted)).record(took,
+							TimeUnit.NANOSECONDS);
+				}
+			}
+
 		}
 
 		private Timer timer(Key key) {

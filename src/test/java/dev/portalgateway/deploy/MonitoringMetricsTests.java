@@ -144,12 +144,7 @@ class MonitoringMetricsTests {
 			}
 			for (int i = 0; i < 2; i++) {
 				// The first fetches the list (a miss), the second is a hit.
-				client.get()
-					.uri("/v1/provider-icons")
-					.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
-					.exchange()
-					.expectStatus()
-					.isOk();
+				TestCallers.requestIcons(client).expectStatus().isOk();
 			}
 			// GC pauses are recorded from the JVM's notifications, once one has happened:
 			// ask for one, so the GC panel's metric is there on any machine.

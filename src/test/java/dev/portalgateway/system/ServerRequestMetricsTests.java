@@ -39,12 +39,7 @@ class ServerRequestMetricsTests {
 	void timesEachRequestWithTheObservationsTags() {
 		WorkOsFixtures.stubIcons(this.workOs);
 		WebTestClient client = TestCallers.client(this.port);
-		client.get()
-			.uri("/v1/provider-icons")
-			.headers((headers) -> headers.setBearerAuth(TestCallers.BILLING_TOKEN))
-			.exchange()
-			.expectStatus()
-			.isOk();
+		TestCallers.requestIcons(client).expectStatus().isOk();
 		client.get().uri("/v1/nothing-here").exchange().expectStatus().isNotFound();
 		client.post()
 			.uri("/v1/portal-links")
