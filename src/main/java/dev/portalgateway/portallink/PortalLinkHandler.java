@@ -6,13 +6,14 @@ import java.util.Objects;
 import dev.portalgateway.ratelimit.Operation;
 import dev.portalgateway.ratelimit.QuotaSnapshot;
 import dev.portalgateway.ratelimit.UpstreamQuotas;
+import dev.portalgateway.system.JsonAnswers;
 import dev.portalgateway.workos.GenerateLinkCommand;
 import dev.portalgateway.workos.GeneratedLink;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -28,9 +29,12 @@ class PortalLinkHandler {
 
 	private final UpstreamQuotas quotas;
 
-	PortalLinkHandler(PortalLinks links, UpstreamQuotas quotas) {
+	private final JsonMapper mapper;
+
+	PortalLinkHandler(PortalLinks links, UpstreamQuotas quotas, JsonMapper mapper) {
 		this.links = links;
 		this.quotas = quotas;
+		this.mapper = mapper;
 	}
 
 	Mono<ServerResponse> create(ServerRequest request) {
@@ -44,11 +48,10 @@ class PortalLinkHandler {
 		PortalLinkResponse body = new PortalLinkResponse(link.link(),
 				link.expiresAt().truncatedTo(ChronoUnit.SECONDS).toString(), command.organization(),
 				Objects.requireNonNull(command.intent(), "the gateway's format requires an intent").value());
-		return ServerResponse.status(HttpStatus.CREATED)
-			.cacheControl(CacheControl.noStore())
-			.headers(quota::addTo)
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(body);
+		return JsonAnswers.of(HttpStatus.CREATED, (headers) -> {
+			headers.setCacheControl(CacheControl.noStore());
+			quota.addTo(headers);
+		}, this.mapper.writeValueAsBytes(body));
 	}
 
 }

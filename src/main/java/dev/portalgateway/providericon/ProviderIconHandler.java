@@ -7,14 +7,13 @@ import java.util.regex.Pattern;
 
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.GatewayProblem.FieldError;
+import dev.portalgateway.system.JsonAnswers;
 import dev.portalgateway.system.ProblemCode;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -81,22 +80,12 @@ public class ProviderIconHandler {
 			.flatMap((value) -> List.of(value.split(",")).stream())
 			.map(String::strip)
 			.anyMatch((candidate) -> candidate.equals(etag) || candidate.equals("W/" + etag) || candidate.equals("*"));
-		ServerResponse.BodyBuilder builder = ServerResponse.status(unchanged ? HttpStatus.NOT_MODIFIED : HttpStatus.OK)
-			.eTag(etag)
-			.header(HttpHeaders.CACHE_CONTROL, this.cacheControl)
-			.header(HttpHeaders.AGE, Long.toString(age.toSeconds()));
-		if (unchanged) {
-			return builder.build();
-		}
-		// Already JSON: written as it is, without a codec lookup or a copy of the bytes
-		// (the cached list is the hot path; see bench/RESULTS.md).
-		return builder.contentType(MediaType.APPLICATION_JSON)
-			.contentLength(json.length)
-			.build((exchange, context) -> writeBytes(exchange.getResponse(), json));
-	}
-
-	private static Mono<Void> writeBytes(ServerHttpResponse response, byte[] json) {
-		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(json)));
+		long ageSeconds = age.toSeconds();
+		return JsonAnswers.of(unchanged ? HttpStatus.NOT_MODIFIED : HttpStatus.OK, (headers) -> {
+			headers.set(HttpHeaders.ETAG, etag);
+			headers.set(HttpHeaders.CACHE_CONTROL, this.cacheControl);
+			headers.set(HttpHeaders.AGE, Long.toString(ageSeconds));
+		}, unchanged ? null : json);
 	}
 
 	private static void requireWellFormed(String provider) {

@@ -23,6 +23,10 @@ public final class Uuids {
 
 	private static final SecureRandom RANDOM = seeded();
 
+	private static final int IDS_PER_DRAW = 32;
+
+	private static final ThreadLocal<Draw> DRAWS = ThreadLocal.withInitial(Draw::new);
+
 	private Uuids() {
 	}
 
@@ -49,18 +53,46 @@ public final class Uuids {
 		return RANDOM;
 	}
 
+	/** A new random UUID, as a string. */
 	public static String random() {
-		byte[] bytes = new byte[16];
-		RANDOM.nextBytes(bytes);
-		long most = 0;
-		long least = 0;
-		for (int i = 0; i < 8; i++) {
-			most = (most << 8) | (bytes[i] & 0xFF);
-			least = (least << 8) | (bytes[i + 8] & 0xFF);
+		return DRAWS.get().next();
+	}
+
+	/**
+	 * One thread's ids, drawn from the generator {@value #IDS_PER_DRAW} at a time: each
+	 * call of the generator costs a lock and two SHA-256 computations beyond the bytes it
+	 * returns, so drawing 16 bytes per id took about a thirtieth of a cached icon's CPU
+	 * (a request id each); drawing 512 at once costs about a quarter of that per id. The
+	 * bytes are as unpredictable as before; those not yet used stay in this thread's
+	 * buffer, next to the generator's own state in the same heap.
+	 */
+	private static final class Draw {
+
+		private final byte[] bytes = new byte[16 * IDS_PER_DRAW];
+
+		private int next = this.bytes.length;
+
+		String next() {
+			if (this.next == this.bytes.length) {
+				RANDOM.nextBytes(this.bytes);
+				this.next = 0;
+			}
+			long most = readLong(this.bytes, this.next);
+			long least = readLong(this.bytes, this.next + 8);
+			this.next += 16;
+			most = (most & ~0xF000L) | 0x4000L;
+			least = (least & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+			return new UUID(most, least).toString();
 		}
-		most = (most & ~0xF000L) | 0x4000L;
-		least = (least & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-		return new UUID(most, least).toString();
+
+		private static long readLong(byte[] bytes, int from) {
+			long value = 0;
+			for (int i = from; i < from + 8; i++) {
+				value = (value << 8) | (bytes[i] & 0xFF);
+			}
+			return value;
+		}
+
 	}
 
 }

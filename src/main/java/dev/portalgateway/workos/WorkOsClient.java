@@ -1,5 +1,6 @@
 package dev.portalgateway.workos;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -30,6 +31,8 @@ public class WorkOsClient {
 
 	private final WebClient webClient;
 
+	private final URI linkUri;
+
 	private final WebClient iconClient;
 
 	private final String iconPath;
@@ -50,10 +53,11 @@ public class WorkOsClient {
 
 	private final WorkOsAnswers answers;
 
-	WorkOsClient(WebClient webClient, WebClient iconClient, String iconPath, WorkOsProperties properties,
+	WorkOsClient(WebClient webClient, URI linkUri, WebClient iconClient, String iconPath, WorkOsProperties properties,
 			WorkOsAnswers answers, ClientMetrics metrics, Ticker ticker, UpstreamQuotas quotas, KeyCooldown cooldown,
 			UpstreamRetry retry) {
 		this.webClient = webClient;
+		this.linkUri = linkUri;
 		this.iconClient = iconClient;
 		this.iconPath = iconPath;
 		this.responseTimeout = properties.responseTimeout();
@@ -102,7 +106,7 @@ public class WorkOsClient {
 			String idempotencyKey, Duration deadline) {
 		return call(Operation.PORTAL_LINKS, caller, deadline, requestId,
 				() -> this.webClient.post()
-					.uri(WorkOsApi.GENERATE_LINK_PATH)
+					.uri(this.linkUri)
 					.header(WorkOsApi.IDEMPOTENCY_KEY, idempotencyKey)
 					.header(RequestIds.HEADER, requestId)
 					.contentType(MediaType.APPLICATION_JSON)

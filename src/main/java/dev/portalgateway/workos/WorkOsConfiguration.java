@@ -1,5 +1,6 @@
 package dev.portalgateway.workos;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -70,7 +71,7 @@ class WorkOsConfiguration {
 			MeterRegistry meters) {
 	}
 
-	private static String withoutTrailingSlash(java.net.URI url) {
+	private static String withoutTrailingSlash(URI url) {
 		return url.toString().replaceAll("/+$", "");
 	}
 
@@ -119,7 +120,11 @@ class WorkOsConfiguration {
 		// The WorkOS key goes to WorkOS only: an icon source elsewhere (a CDN) gets no
 		// key.
 		WebClient iconClient = iconBase.equals(workOsBase) ? webClient : common.clone().baseUrl(iconBase).build();
-		return new WorkOsClient(webClient, iconClient, icons.path(), properties,
+		// Resolved once: the base URL and a fixed path (a template expanded per request
+		// was a
+		// fiftieth of a link's CPU).
+		URI linkUri = URI.create(workOsBase + WorkOsApi.GENERATE_LINK_PATH);
+		return new WorkOsClient(webClient, linkUri, iconClient, icons.path(), properties,
 				new WorkOsAnswers(clock, resilience.retry().maxCooldown(), properties.apiKey()),
 				new ClientMetrics(resilience.meters()), resilience.ticker(), resilience.quotas(), resilience.cooldown(),
 				retry);

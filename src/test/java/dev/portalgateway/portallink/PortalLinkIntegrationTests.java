@@ -91,6 +91,7 @@ class PortalLinkIntegrationTests {
 		assertThat(result.getStatus().value()).isEqualTo(201);
 		assertThat(result.getResponseHeaders().getCacheControl()).isEqualTo("no-store");
 		assertThat(result.getResponseHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_JSON);
+		assertThat(result.getResponseHeaders().getContentLength()).isEqualTo(result.getResponseBodyContent().length);
 		assertThat(result.getResponseHeaders().getFirst("X-Request-Id")).isEqualTo("caller-req-7");
 		JsonNode body = body(result);
 		assertThat(body.get("link").stringValue()).isEqualTo(WorkOsFixtures.RECORDED_LINK);

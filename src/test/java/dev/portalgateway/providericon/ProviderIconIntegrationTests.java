@@ -66,6 +66,7 @@ class ProviderIconIntegrationTests {
 		assertThat(headers.getCacheControl())
 			.isEqualTo("max-age=600, stale-while-revalidate=600, stale-if-error=86400");
 		assertThat(Long.parseLong(headers.getFirst(HttpHeaders.AGE))).isGreaterThanOrEqualTo(0);
+		assertThat(headers.getContentLength()).isEqualTo(first.getResponseBodyContent().length);
 		JsonNode body = this.json.readTree(first.getResponseBodyContent());
 		assertThat(body.size()).isEqualTo(3);
 		assertThat(body.get(2).get("icon_url").stringValue())
@@ -74,6 +75,8 @@ class ProviderIconIntegrationTests {
 		EntityExchangeResult<byte[]> second = get("/v1/provider-icons", TestCallers.BILLING_TOKEN, headers.getETag());
 		assertThat(second.getStatus().value()).isEqualTo(304);
 		assertThat(second.getResponseHeaders().getETag()).isEqualTo(headers.getETag());
+		assertThat(second.getResponseHeaders().getCacheControl()).isEqualTo(headers.getCacheControl());
+		assertThat(second.getResponseHeaders().getContentType()).isNull();
 		assertThat(second.getResponseBodyContent()).isNullOrEmpty();
 		assertThat(get("/v1/provider-icons", TestCallers.BILLING_TOKEN, "\"other\"").getStatus().value())
 			.isEqualTo(200);

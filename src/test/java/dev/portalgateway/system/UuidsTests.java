@@ -49,8 +49,7 @@ class UuidsTests {
 	@BeforeAll
 	static void startUp() {
 		// As the gateway does at startup (RequestIds' constructor): the generator reads
-		// its
-		// seed here, on the test's thread.
+		// its seed here, on the test's thread.
 		new RequestIds();
 	}
 
