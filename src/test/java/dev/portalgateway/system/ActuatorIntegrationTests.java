@@ -1,5 +1,7 @@
 package dev.portalgateway.system;
 
+import java.util.List;
+
 import dev.portalgateway.TestCallers;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -7,12 +9,16 @@ import tools.jackson.databind.json.JsonMapper;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.annotation.AnnotationAwareOrderComparator;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.function.server.support.RouterFunctionMapping;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,6 +83,16 @@ class ActuatorIntegrationTests {
 			.exchange()
 			.expectStatus()
 			.isNotFound();
+	}
+
+	@Test
+	void callersRequestsGoToTheRoutesFirst(@Autowired List<HandlerMapping> mappings) {
+		// Nothing of actuator's on the callers' port: no mapping is asked before the
+		// routes (health's extra paths had one, consulted on every request).
+		assertThat(mappings.stream().map(Object::getClass).map(Class::getSimpleName))
+			.doesNotContain("AdditionalHealthEndpointPathsWebFluxHandlerMapping");
+		HandlerMapping first = mappings.stream().min(AnnotationAwareOrderComparator.INSTANCE).orElseThrow();
+		assertThat(first).isInstanceOf(RouterFunctionMapping.class);
 	}
 
 	@Test
