@@ -59,12 +59,13 @@ public final class Uuids {
 	}
 
 	/**
-	 * One thread's ids, drawn from the generator {@value #IDS_PER_DRAW} at a time: each
-	 * call of the generator costs a lock and two SHA-256 computations beyond the bytes it
-	 * returns, so drawing 16 bytes per id took about a thirtieth of a cached icon's CPU
-	 * (a request id each); drawing 512 at once costs about a quarter of that per id. The
-	 * bytes are as unpredictable as before; those not yet used stay in this thread's
-	 * buffer, next to the generator's own state in the same heap.
+	 * One thread's ids, drawn from the generator {@value #IDS_PER_DRAW} at a time. Each
+	 * call of the generator takes its lock and computes one SHA-256 per 32 bytes plus one
+	 * more to update its state: two for an id drawn alone, which with the lock was about
+	 * a thirtieth of a cached icon's CPU (a request id each); 17 for 32 ids drawn
+	 * together, about a quarter of that per id. The bytes are as unpredictable as before;
+	 * those not yet used stay in this thread's buffer, next to the generator's own state
+	 * in the same heap.
 	 */
 	private static final class Draw {
 

@@ -120,9 +120,8 @@ class WorkOsConfiguration {
 		// The WorkOS key goes to WorkOS only: an icon source elsewhere (a CDN) gets no
 		// key.
 		WebClient iconClient = iconBase.equals(workOsBase) ? webClient : common.clone().baseUrl(iconBase).build();
-		// Resolved once: the base URL and a fixed path (a template expanded per request
-		// was a
-		// fiftieth of a link's CPU).
+		// Resolved once, an absolute URI (the WebClient's base URL is not applied to it):
+		// a template expanded per request was a fiftieth of a link's CPU.
 		URI linkUri = URI.create(workOsBase + WorkOsApi.GENERATE_LINK_PATH);
 		return new WorkOsClient(webClient, linkUri, iconClient, icons.path(), properties,
 				new WorkOsAnswers(clock, resilience.retry().maxCooldown(), properties.apiKey()),
