@@ -7,14 +7,14 @@ import java.util.regex.Pattern;
 import dev.portalgateway.portallink.PortalLinks;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.GatewayProblem.FieldError;
+import dev.portalgateway.system.JsonAnswers;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.workos.WorkOsApi;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -32,19 +32,20 @@ class WorkOsCompatHandler {
 
 	private final CompatProperties properties;
 
-	WorkOsCompatHandler(PortalLinks links, CompatProperties properties) {
+	private final JsonMapper mapper;
+
+	WorkOsCompatHandler(PortalLinks links, CompatProperties properties, JsonMapper mapper) {
 		this.links = links;
 		this.properties = properties;
+		this.mapper = mapper;
 	}
 
 	Mono<ServerResponse> generateLink(ServerRequest request) {
 		return Mono
 			.defer(() -> this.links.issue(request, PortalLinks.Format.WORKOS, idempotencyKey(request),
 					this.properties.retryDeadline()))
-			.flatMap((issued) -> ServerResponse.status(HttpStatus.CREATED)
-				.cacheControl(CacheControl.noStore())
-				.contentType(MediaType.APPLICATION_JSON)
-				.bodyValue(Map.of("link", issued.link().link())));
+			.flatMap((issued) -> JsonAnswers.noStore(HttpStatus.CREATED, JsonAnswers.NO_HEADERS,
+					this.mapper.writeValueAsBytes(Map.of("link", issued.link().link()))));
 	}
 
 	/**

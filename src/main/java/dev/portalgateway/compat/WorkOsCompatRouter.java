@@ -8,6 +8,7 @@ import dev.portalgateway.workos.WorkOsApi;
 import dev.portalgateway.providericon.ProviderIconHandler;
 import dev.portalgateway.system.Problems;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,7 +28,7 @@ class WorkOsCompatRouter {
 	@Bean
 	@Nullable RouterFunction<ServerResponse> workOsCompatRoutes(PortalLinks links, ProviderIconHandler icons,
 			CompatProperties properties, IconSource iconSource, AuditLog audit, CallerAuthentication authentication,
-			Problems problems) {
+			Problems problems, JsonMapper mapper) {
 		if (!properties.enabled()) {
 			// No routes (a null bean is none), decided here and not by a condition: the
 			// image starts the AOT-processed context, where conditions were fixed at
@@ -35,7 +36,7 @@ class WorkOsCompatRouter {
 			return null;
 		}
 		WorkOsErrors errors = new WorkOsErrors(problems);
-		WorkOsCompatHandler handler = new WorkOsCompatHandler(links, properties);
+		WorkOsCompatHandler handler = new WorkOsCompatHandler(links, properties, mapper);
 		String generateLink = properties.pathPrefix() + WorkOsApi.GENERATE_LINK_PATH;
 		String iconList = properties.pathPrefix() + iconSource.path();
 		RouterFunction<ServerResponse> linkRoutes = RouterFunctions.route()

@@ -12,7 +12,6 @@ import dev.portalgateway.workos.GeneratedLink;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -48,10 +47,7 @@ class PortalLinkHandler {
 		PortalLinkResponse body = new PortalLinkResponse(link.link(),
 				link.expiresAt().truncatedTo(ChronoUnit.SECONDS).toString(), command.organization(),
 				Objects.requireNonNull(command.intent(), "the gateway's format requires an intent").value());
-		return JsonAnswers.of(HttpStatus.CREATED, (headers) -> {
-			headers.setCacheControl(CacheControl.noStore());
-			quota.addTo(headers);
-		}, this.mapper.writeValueAsBytes(body));
+		return JsonAnswers.noStore(HttpStatus.CREATED, quota::addTo, this.mapper.writeValueAsBytes(body));
 	}
 
 }

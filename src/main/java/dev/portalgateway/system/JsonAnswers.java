@@ -5,6 +5,7 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
+import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -24,9 +25,30 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  */
 public final class JsonAnswers {
 
+	/** For {@link #noStore} when the answer has no headers of its own. */
+	public static final Consumer<HttpHeaders> NO_HEADERS = (headers) -> {
+	};
+
 	private static final String JSON = MediaType.APPLICATION_JSON_VALUE;
 
+	private static final String NO_STORE = CacheControl.noStore().getHeaderValue();
+
 	private JsonAnswers() {
+	}
+
+	/**
+	 * An answer no cache may keep ({@code Cache-Control: no-store}): an issued link, in
+	 * either format.
+	 * @param status the status
+	 * @param headers sets the answer's other headers
+	 * @param json the body, already JSON
+	 * @return the answer
+	 */
+	public static Mono<ServerResponse> noStore(HttpStatusCode status, Consumer<HttpHeaders> headers, byte[] json) {
+		return of(status, (target) -> {
+			target.set(HttpHeaders.CACHE_CONTROL, NO_STORE);
+			headers.accept(target);
+		}, json);
 	}
 
 	/**
