@@ -6,8 +6,9 @@
 #   ICONS_S=10 LINKS_S=5 bench/image.sh   # a smoke run
 #   EXTRA_OPTS="-XX:+UseCompactObjectHeaders" bench/image.sh   # a JVM option tried in the image
 #                                      # and the chart alike (training run and start)
-#   NMT=1 bench/image.sh                  # also where the RSS goes: Native Memory Tracking, and the
-#                                      # process's memory map by kind (anonymous, jars, AOT cache)
+#   NMT=1 bench/image.sh                  # also where the RSS goes: Native Memory Tracking, the
+#                                      # process's memory map by kind (anonymous, jars, AOT cache, and
+#                                      # how much of the cache was written), the code cache by segment
 #
 # The image's steps: the Dockerfile's layered extraction, its AOT cache training run on a JDK of
 # the Dockerfile's Java version (under /usr/lib/jvm), its JAVA_TOOL_OPTIONS replaced by the Helm
@@ -125,8 +126,12 @@ printf '%-60s %s\n' "icons req/s, the next ${MEASURE_S} s" "$(awk '/Requests\/se
 printf '%-60s %s\n' "links req/s, the next ${MEASURE_S} s" "$(awk '/Requests\/sec/ {print $2}' "$WORK/links2.txt")"
 if [ -n "${NMT:-}" ]; then
   "$(dirname "$JAVA")/jcmd" "$PID" VM.native_memory summary | grep -E '^(Total|-)' | sed 's/^-//' | tr -s ' '
+  echo "code cache (used / committed by segment):"
+  "$(dirname "$JAVA")/jcmd" "$PID" Compiler.codecache | grep -E '^(CodeHeap|  total| size)|^ total_blobs' | sed 's/^/  /'
   echo "memory map, RSS by kind (MiB):"
   awk '/^[0-9a-f]+-[0-9a-f]+ / {name = NF >= 6 ? $6 : "[anon]"; next}
        /^Rss:/ {if (name ~ /\.aot$/) k = "AOT cache"; else if (name ~ /\.(jar|so)/ || name ~ /^\//) k = "files (jars, libraries)"; else k = "anonymous"; rss[k] += $2}
-       END {for (k in rss) printf "  %-28s %6.1f\n", k, rss[k] / 1024}' "/proc/$PID/smaps"
+       /^Private_Dirty:/ {if (name ~ /\.aot$/) aotDirty += $2}
+       END {for (k in rss) printf "  %-28s %6.1f\n", k, rss[k] / 1024;
+            printf "  %-28s %6.1f\n", "  of it written (relocated)", aotDirty / 1024}' "/proc/$PID/smaps"
 fi
