@@ -126,7 +126,7 @@ printf '%-60s %s\n' "icons req/s, the next ${MEASURE_S} s" "$(awk '/Requests\/se
 printf '%-60s %s\n' "links req/s, the next ${MEASURE_S} s" "$(awk '/Requests\/sec/ {print $2}' "$WORK/links2.txt")"
 if [ -n "${NMT:-}" ]; then
   "$(dirname "$JAVA")/jcmd" "$PID" VM.native_memory summary | grep -E '^(Total|-)' | sed 's/^-//' | tr -s ' '
-  echo "code cache (used / committed by segment):"
+  echo "code cache by segment (size, used):"
   "$(dirname "$JAVA")/jcmd" "$PID" Compiler.codecache | grep -E '^(CodeHeap|  total| size)|^ total_blobs' | sed 's/^/  /'
   echo "memory map, RSS by kind (MiB):"
   awk '/^[0-9a-f]+-[0-9a-f]+ / {name = NF >= 6 ? $6 : "[anon]"; next}
