@@ -17,6 +17,10 @@ import org.springframework.web.server.WebFilterChain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * The innermost web filter answers the dispatcher's context lookups itself: counted at
+ * the end of the chain, where Reactor Netty would be asked.
+ */
 class ContextBoundaryTests {
 
 	private final AtomicReference<Object> seen = new AtomicReference<>();
