@@ -47,7 +47,7 @@ COPY --from=build /workspace/target/extracted/application/ ./
 # 24 MiB, so that a high allocation rate (links) does not grow the heap to its maximum while a
 # few tens of MiB are live; the JVM hands freed native memory back every 5 s (malloc_trim), and
 # glibc keeps two malloc arenas instead of one per thread (C2's and Netty's freed memory stayed
-# in them). Together: RSS after load 360 -> 199-213 MiB, throughput within the runs' spread.
+# in them). Together: RSS after load 360 -> 192-199 MiB, throughput within the runs' spread.
 ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xmn24m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError"
 ENV MALLOC_ARENA_MAX="2"
 # Training run (src/main/docker/aot-training.sh, mounted for this step only): starts the gateway

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On-demand: the gateway started the way the image starts it, on this machine, without Docker.
-# Prints time to ready (median of 5), RSS after load, and the throughput after that. Never part of `./mvnw verify`.
+# Prints time to ready (median of 5), RSS after load, the throughput after that, and RSS again after
+# it (whether the heap keeps growing). Never part of `./mvnw verify`.
 #
 #   bench/image.sh                     # 60 s of cached icons, then 20 s of links, as in issue 18
 #   ICONS_S=10 LINKS_S=5 bench/image.sh   # a smoke run
@@ -52,6 +53,11 @@ error_log $WORK/nginx-error.log;
 events { worker_connections 1024; }
 http {
   access_log off;
+  # nginx closes a kept-alive connection after 1,000 requests by default: the gateway then opens a
+  # WorkOS connection every ~90 links, whose objects outlive young collections and grew the old
+  # generation by ~0.4 MiB/s under links (bench/RESULTS.md, 2026-12-01 third session), which a
+  # WorkOS key's 100 links a minute never does.
+  keepalive_requests 1000000;
   server {
     listen 127.0.0.1:$STUB_PORT;
     location = /portal/generate_link { default_type application/json; return 201 '{"link":"https://setup.workos.com/?token=bench01"}'; }
@@ -81,9 +87,13 @@ CHART_OPTS="$(sed -n 's/^  options: "\(.*\)"$/\1/p' "$OLDPWD/helm/portal-gateway
 export JAVA_TOOL_OPTIONS="$CHART_OPTS${NMT:+ -XX:NativeMemoryTracking=summary}"
 
 HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
+# Quotas that never refuse, over 100 ms windows: the links' fair share keeps one entry per link
+# granted in its window; a 60 s window at 12k links/s holds 700k of them (~20 MiB live, promoted
+# and dropped a minute later), the default window of 100 links a minute holds 100.
 ARGS=(--server.port=$PORT --management.server.port=$MPORT --gateway.workos.base-url=http://127.0.0.1:$STUB_PORT
   --gateway.callers[0].name=bench --gateway.callers[0].token-sha256="$HASH" --gateway.callers[0].intents=sso
   --gateway.rate-limit.portal-links.limit=100000000 --gateway.rate-limit.provider-icons.limit=100000000
+  --gateway.rate-limit.portal-links.period=100ms --gateway.rate-limit.provider-icons.period=100ms
   --logging.level.audit=warn)
 start() {
   "${ENTRY[@]}" "${ARGS[@]}" > "$WORK/gateway.log" 2>&1 &
@@ -118,14 +128,18 @@ RSS=$(( $(ps -o rss= -p "$PID") / 1024 ))
 MEASURE_S=${MEASURE_S:-30}
 wrk -t1 -c50 -d"${MEASURE_S}s" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/provider-icons" > "$WORK/icons2.txt"
 wrk -t1 -c50 -d"${MEASURE_S}s" -H "Authorization: Bearer $TOKEN" -s "$WORK/link.lua" "http://127.0.0.1:$PORT/v1/portal-links" > "$WORK/links2.txt"
+RSS2=$(( $(ps -o rss= -p "$PID") / 1024 ))
 printf '%-60s %s\n' "Java" "$(JAVA_TOOL_OPTIONS= "$JAVA" -version 2>&1 | grep -v Picked | head -1)"
 printf '%-60s %s\n' "JAVA_TOOL_OPTIONS" "$CHART_OPTS"
 printf '%-60s %s ms\n' "time to ready, the image's way, median of 5" "$READY"
 printf '%-60s %s MiB\n' "RSS after ${ICONS_S} s of icons and ${LINKS_S} s of links" "$RSS"
+printf '%-60s %s MiB\n' "RSS after those ${MEASURE_S} s of each" "$RSS2"
 printf '%-60s %s\n' "icons req/s, the next ${MEASURE_S} s" "$(awk '/Requests\/sec/ {print $2}' "$WORK/icons2.txt")"
 printf '%-60s %s\n' "links req/s, the next ${MEASURE_S} s" "$(awk '/Requests\/sec/ {print $2}' "$WORK/links2.txt")"
 if [ -n "${NMT:-}" ]; then
   "$(dirname "$JAVA")/jcmd" "$PID" VM.native_memory summary | grep -E '^(Total|-)' | sed 's/^-//' | tr -s ' '
+  echo "heap:"
+  "$(dirname "$JAVA")/jcmd" "$PID" GC.heap_info | grep -E 'DefNew|Tenured|space' | sed 's/^ */  /'
   echo "code cache by segment (size, used):"
   "$(dirname "$JAVA")/jcmd" "$PID" Compiler.codecache | grep -E '^(CodeHeap|  total| size)|^ total_blobs' | sed 's/^/  /'
   echo "memory map, RSS by kind (MiB):"

@@ -92,10 +92,14 @@ CONF
 nginx -c "$WORK/nginx.conf"
 
 HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
+# Quotas that never refuse, over 100 ms windows, so that the links' fair share holds about as many
+# grants as a production window does (one per link granted in the window: the default 100 a minute
+# holds 100, a 60 s window at 12k links/s 700k; bench/image.sh says what that did to the heap).
 GATEWAY_ARGS=(--gateway.workos.base-url=http://127.0.0.1:$STUB_PORT
   --gateway.callers[0].name=bench --gateway.callers[0].token-sha256="$HASH"
   --gateway.callers[0].intents=sso,dsync --gateway.rate-limit.portal-links.limit=100000000
-  --gateway.rate-limit.provider-icons.limit=100000000 --logging.level.audit=warn)
+  --gateway.rate-limit.provider-icons.limit=100000000 --gateway.rate-limit.portal-links.period=100ms
+  --gateway.rate-limit.provider-icons.period=100ms --logging.level.audit=warn)
 export WORKOS_API_KEY=sk_test_bench0000000000000001
 
 # ready_ms <java> [jvm and app args...]: starts a gateway, prints ms from process start to
