@@ -64,9 +64,8 @@ class ServerRequestMetricsTests {
 		// The management port's requests are timed once, by Spring's observation there,
 		// which stops when the exchange completes: that may be after the client has the
 		// answer, so wait for it (its active-requests timer back to none). A second
-		// timing
-		// (the API's filters, which the child context also runs) records at commit,
-		// before.
+		// timing (the API's filters, which the child context also runs) would have been
+		// recorded before that, at commit.
 		Poll.until(Duration.ofSeconds(5), () -> observedRequestsInFlight() == 0,
 				() -> "The scrape's observation did not stop");
 		assertThat(scrapesTimed()).isEqualTo(1);
@@ -77,9 +76,8 @@ class ServerRequestMetricsTests {
 					+ "exception=\"none\",method=\"POST\",outcome=\"CLIENT_ERROR\",status=\"400\",uri=\"/v1/portal-links\"} 1")
 			.contains("http_server_requests_seconds_count{application=\"portal-gateway\",error=\"none\","
 					+ "exception=\"none\",method=\"GET\",outcome=\"CLIENT_ERROR\",status=\"401\",uri=\"/v1/provider-icons\"} 1")
-			// An unknown path: the static resource handler's pattern and exception, as
-			// the
-			// observation had them (seen on 9db1cd4).
+			// An unknown path: the resource handler's pattern and exception, as
+			// the observation had them (seen on 9db1cd4).
 			.contains("http_server_requests_seconds_count{application=\"portal-gateway\","
 					+ "error=\"NoResourceFoundException\",exception=\"NoResourceFoundException\",method=\"GET\","
 					+ "outcome=\"CLIENT_ERROR\",status=\"404\",uri=\"/**\"} 1")
