@@ -8,7 +8,6 @@ import org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration
 import org.springframework.boot.security.autoconfigure.actuate.web.reactive.ReactiveManagementWebSecurityAutoConfiguration;
 import org.springframework.boot.security.autoconfigure.web.reactive.ReactiveWebSecurityAutoConfiguration;
 import org.springframework.boot.security.oauth2.server.resource.autoconfigure.reactive.ReactiveOAuth2ResourceServerAutoConfiguration;
-import org.springframework.boot.webflux.autoconfigure.actuate.endpoint.web.WebFluxHealthEndpointExtensionAutoConfiguration;
 
 /**
  * The portal-gateway application.
@@ -20,18 +19,15 @@ import org.springframework.boot.webflux.autoconfigure.actuate.endpoint.web.WebFl
  * icons among them). Callers are authenticated by the routes' own filter
  * ({@code caller.CallerAuthentication});
  * {@code JwtCallerIntegrationTests.springSecuritysWebFilterChainIsNotInstalled} proves no
- * chain is left.
+ * chain is left. Excluded here rather than with {@code spring.autoconfigure.exclude},
+ * which an operator's own value of the property would replace.
  * <p>
- * Actuator stays off the callers' port, health's extra paths there ({@code server:} in
- * {@code management.endpoint.health.group.*.additional-path}) included: with
- * {@link WebFluxHealthEndpointExtensionAutoConfiguration}, their (empty) handler mapping
- * was asked before the routes on every caller's request (bench/RESULTS.md). Excluded here
- * rather than with {@code spring.autoconfigure.exclude}, which an operator's own value of
- * the property would replace.
+ * Actuator stays off the callers' port: {@code system.CallersPort} serves only the routes
+ * there and refuses a {@code management.server.port} that is not a port of its own.
  */
 @SpringBootApplication(exclude = { SecurityAutoConfiguration.class, ReactiveWebSecurityAutoConfiguration.class,
 		ReactiveUserDetailsServiceAutoConfiguration.class, ReactiveManagementWebSecurityAutoConfiguration.class,
-		ReactiveOAuth2ResourceServerAutoConfiguration.class, WebFluxHealthEndpointExtensionAutoConfiguration.class })
+		ReactiveOAuth2ResourceServerAutoConfiguration.class })
 @ConfigurationPropertiesScan
 public class PortalGatewayApplication {
 

@@ -15,7 +15,6 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -23,7 +22,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
-import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -36,10 +35,10 @@ import org.springframework.web.util.pattern.PathPattern;
  * {@code management.observations.key-values}), but from timers registered once per tag
  * combination instead of an observation per request.
  * <p>
- * Spring's observation is switched off for the server (its registry is
- * {@link ObservationRegistry#NOOP} there): per request it built a context, its key values
- * and a meter id, and looked the timer up again: about a tenth of an icon request's cost
- * on one core ({@code bench/image.sh}, bench/RESULTS.md). The
+ * Spring's observation is not installed on the API port ({@link CallersPort} gives its
+ * adapter no registry, so {@link ObservationRegistry#NOOP}): per request it built a
+ * context, its key values and a meter id, and looked the timer up again: about a tenth of
+ * an icon request's cost on one core ({@code bench/image.sh}, bench/RESULTS.md). The
  * {@code http.server.requests.active} long-task timer it also kept is gone for the API
  * port (no alert or panel reads it); the management port keeps Spring's observation,
  * which writes the same meter with the same tag names.
@@ -50,12 +49,6 @@ import org.springframework.web.util.pattern.PathPattern;
  */
 @Configuration(proxyBeanMethods = false)
 public class ServerRequestMetrics {
-
-	/** Spring's server observation off: this class times the requests. */
-	@Bean
-	WebHttpHandlerBuilderCustomizer noServerObservation() {
-		return (builder) -> builder.observationRegistry(ObservationRegistry.NOOP);
-	}
 
 	@Bean
 	Timing serverRequestTiming(MeterRegistry meters, Environment environment, ApplicationContext context) {
@@ -189,7 +182,7 @@ public class ServerRequestMetrics {
 		}
 
 		private static String uri(ServerWebExchange exchange, @Nullable HttpStatusCode code) {
-			PathPattern pattern = exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+			PathPattern pattern = exchange.getAttribute(RouterFunctions.MATCHING_PATTERN_ATTRIBUTE);
 			if (pattern != null) {
 				String text = pattern.getPatternString();
 				return text.isEmpty() ? "root" : text;

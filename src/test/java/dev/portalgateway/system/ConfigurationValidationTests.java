@@ -93,10 +93,16 @@ class ConfigurationValidationTests {
 			"gateway.rate-limit.store=redis & spring.data.redis.cluster.nodes=10.0.0.2:6379,s3cretHost | spring.data.redis.cluster.nodes[1] must be host:port | s3cretHost",
 			"gateway.rate-limit.store=redis & spring.data.redis.cluster.nodes=10.0.0.2:6379 & spring.data.redis.cluster.max-redirects=0 | spring.data.redis.cluster.max-redirects must be at least 1 | -",
 			"gateway.rate-limit.store=redis & spring.data.redis.url=redis://cache:6379 & spring.data.redis.cluster.nodes=10.0.0.2:6379 | spring.data.redis.url and spring.data.redis.cluster are both set | -",
-			"gateway.rate-limit.store=redis & spring.data.redis.host=127.0.0.1 & spring.data.redis.ssl.bundle=s3cretBundle | spring.data.redis.ssl.bundle names no bundle | s3cretBundle" })
+			"gateway.rate-limit.store=redis & spring.data.redis.host=127.0.0.1 & spring.data.redis.ssl.bundle=s3cretBundle | spring.data.redis.ssl.bundle names no bundle | s3cretBundle",
+			"server.port=18555 & management.server.port=18555 | management.server.port must be a port of its own | -" })
 	void failsFastWithOneLineNamingTheProperty(String override, String expectedLine, String secret,
 			CapturedOutput output) {
 		Map<String, String> properties = new LinkedHashMap<>();
+		// Started as the gateway starts (a reactive web server, on free ports), so that
+		// properties bound while the server is made (gateway.server.*) fail as they
+		// would.
+		properties.put("server.port", "0");
+		properties.put("management.server.port", "0");
 		properties.put("gateway.workos.api-key", "sk_test_valid0001");
 		properties.put("gateway.callers[0].name", "billing");
 		properties.put("gateway.callers[0].token-sha256", HASH);
@@ -107,10 +113,7 @@ class ConfigurationValidationTests {
 		for (String setting : override.split(" & ")) {
 			properties.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
 		}
-		// Started as the gateway starts (a reactive web server, on free ports), so that
-		// properties bound while the server is made (gateway.server.*) fail as they
-		// would.
-		List<String> args = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0"));
+		List<String> args = new ArrayList<>();
 		properties.forEach((name, value) -> args.add("--" + name + "=" + value));
 		long started = System.nanoTime();
 		assertThatException().isThrownBy(

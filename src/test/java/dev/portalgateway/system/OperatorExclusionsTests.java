@@ -1,7 +1,5 @@
 package dev.portalgateway.system;
 
-import java.util.List;
-
 import dev.portalgateway.TestCallers;
 import org.junit.jupiter.api.Test;
 
@@ -11,14 +9,15 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.WebFilterChainProxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An operator's own {@code spring.autoconfigure.exclude} adds to the gateway's exclusions
- * instead of replacing them: with health's extra-path mapping back, every caller's
- * request would ask it before the routes.
+ * instead of replacing them: with Spring Security's web auto-configuration back, its
+ * filter chain would demand a login on every path.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "management.server.port=0",
 		"gateway.workos.base-url=http://127.0.0.1:9",
@@ -31,10 +30,10 @@ class OperatorExclusionsTests {
 	}
 
 	@Test
-	void theGatewaysExclusionsStayWithAnOperatorsOwn(@Autowired ApplicationContext context,
-			@Autowired List<HandlerMapping> mappings) {
+	void theGatewaysExclusionsStayWithAnOperatorsOwn(@Autowired ApplicationContext context) {
 		assertThat(context.getBeanNamesForType(ProjectInfoAutoConfiguration.class)).isEmpty();
-		ActuatorIntegrationTests.assertRoutesFirst(mappings);
+		assertThat(context.getBeanNamesForType(SecurityWebFilterChain.class)).isEmpty();
+		assertThat(context.getBeanNamesForType(WebFilterChainProxy.class)).isEmpty();
 	}
 
 }
