@@ -8,7 +8,6 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 /**
@@ -23,10 +22,15 @@ import org.springframework.web.server.WebFilterChain;
  * A {@code contextWrite} that keeps the context as it is computes it once when the chain
  * is subscribed and answers every later lookup itself. The context is the same (a context
  * cannot change after subscription), so nothing else changes.
+ * <p>
+ * The callers' port has no dispatcher any more ({@link CallersPort}); measured again
+ * without this filter there, icons did not gain and links lost about 5 %
+ * (bench/RESULTS.md, 2026-12-01 fourth session): the handlers and the writing of answers
+ * still ask.
  */
 @Component
 @Order(Ordered.LOWEST_PRECEDENCE)
-public class ContextBoundary implements WebFilter {
+public class ContextBoundary extends NamedWebFilter {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {

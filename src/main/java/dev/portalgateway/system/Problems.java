@@ -105,8 +105,7 @@ public class Problems {
 			return new GatewayProblem(ProblemCode.INVALID_REQUEST,
 					"The connection closed before the request body was received.");
 		}
-		if (failure instanceof io.netty.handler.timeout.TimeoutException
-				|| Causes.hasCause(failure, ServerTimeouts.BodyTooSlow.class)) {
+		if (Causes.hasCause(failure, ServerTimeouts.BodyTooSlow.class)) {
 			// The body stopped arriving (gateway.server.read-timeout, request-timeout):
 			// the WorkOS client's own timeouts are GatewayProblems long before they get
 			// here.

@@ -8,7 +8,6 @@ import reactor.core.publisher.Mono;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -30,34 +29,44 @@ import org.springframework.web.server.WebFilterChain;
 @EnableConfigurationProperties(ServerTimeouts.Properties.class)
 class ServerTimeouts {
 
-	@Bean
-	NettyServerCustomizer requestBodyTimeouts(Properties properties) {
-		return (server) -> server.readTimeout(properties.readTimeout());
-	}
-
 	/**
-	 * The whole-body deadline ({@code request-timeout}), on the body as the handler reads
-	 * it. Not Reactor Netty's own {@code requestTimeout}: it schedules a task for every
+	 * Both body timeouts ({@code read-timeout} between reads, {@code request-timeout} for
+	 * the whole body), on the body as the handler reads it, for requests that have one.
+	 * <p>
+	 * Not Reactor Netty's own: its {@code requestTimeout} schedules a task for every
 	 * request, cancelled only when the request's last (empty) content reaches the
 	 * request's operations, which never happens for a request answered at once (a cached
 	 * icon list); each task then held its request's objects for the whole timeout, 30 s,
-	 * and a few thousand requests a second filled the heap in under a minute.
+	 * and a few thousand requests a second filled the heap in under a minute. Its
+	 * {@code readTimeout} adds a handler to the connection's pipeline for every request,
+	 * with a body or not, and removes it at the request's end: about 3 % of a cached
+	 * icon's CPU (bench/RESULTS.md, 2026-12-01 fourth session). A body the handler never
+	 * reads is {@link UnreadBodies}' (drained for at most 5 s, then the connection
+	 * closes).
 	 */
 	@Bean
 	WebFilter requestBodyDeadline(Properties properties) {
-		return new BodyDeadline(properties.requestTimeout());
+		return new BodyDeadline(properties.readTimeout(), properties.requestTimeout());
 	}
 
 	/**
-	 * Fails a request body that has not fully arrived {@code deadline} after it is read.
+	 * Fails a request body that pauses for {@code pause}, or has not fully arrived
+	 * {@code deadline} after it is read.
 	 */
 	@Order(Ordered.HIGHEST_PRECEDENCE + 2)
-	static final class BodyDeadline implements WebFilter {
+	static final class BodyDeadline extends NamedWebFilter {
+
+		private final Duration pause;
 
 		private final Duration deadline;
 
-		BodyDeadline(Duration deadline) {
+		BodyDeadline(Duration pause, Duration deadline) {
+			this.pause = pause;
 			this.deadline = deadline;
+		}
+
+		Duration pause() {
+			return this.pause;
 		}
 
 		Duration deadline() {
@@ -73,8 +82,8 @@ class ServerTimeouts {
 
 				@Override
 				public Flux<DataBuffer> getBody() {
-					// The timer is cancelled as soon as the body completes.
-					return super.getBody()
+					// The timers are cancelled as soon as the body completes.
+					return super.getBody().timeout(BodyDeadline.this.pause, Mono.error(BodyTooSlow::new))
 						.takeUntilOther(Mono.delay(BodyDeadline.this.deadline).then(Mono.error(BodyTooSlow::new)));
 				}
 
@@ -85,7 +94,8 @@ class ServerTimeouts {
 	}
 
 	/**
-	 * A request body that did not arrive within {@code gateway.server.request-timeout}.
+	 * A request body that paused for {@code gateway.server.read-timeout}, or did not
+	 * arrive within {@code request-timeout}.
 	 */
 	static final class BodyTooSlow extends RuntimeException {
 
