@@ -57,7 +57,6 @@ public class CallersPort {
 					"management.server.port must be a port of its own (not server.port), or -1 for none");
 		}
 		RouterFunction<?> all = routes.orderedStream()
-			.<RouterFunction<?>>map((route) -> route)
 			.reduce(RouterFunction::andOther)
 			.orElseThrow(() -> new IllegalStateException("No routes"));
 		WebHandler router = RouterFunctions.toWebHandler(all, new Codecs(codecs.getReaders(), codecs.getWriters()));
