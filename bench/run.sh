@@ -9,7 +9,9 @@
 #   Spring Cloud Gateway  the peer (bench/scg): the icon route with LocalResponseCache and the
 #                    same bearer-token check, on the same Reactor Netty, -Xmx256m;
 #   BareWebFlux      a bare WebFlux RouterFunction returning the same bytes (bench/BareWebFlux.java):
-#                    where the issue's 0.6 x nginx target comes from;
+#                    where the issue's 0.6 x nginx target comes from; and relaying links to the stub
+#                    with a WebClient (no filters, authentication, quotas or JSON): the least a
+#                    link costs on this stack, in every link table below;
 #   the gateway      twice, from the same jar: native transport (epoll, the default) and
 #                    -Dreactor.netty.native=false (NIO), both with -Xmx256m;
 #   wrk              closed loop, one thread, 50 connections (the README's machine facts);
@@ -146,7 +148,8 @@ NIO_PID=$(start_gateway $NIO_PORT 18092 -Dreactor.netty.native=false)
 java -Xmx256m -jar "$SCG_JAR" --server.port=$SCG_PORT --stub.uri=http://127.0.0.1:$STUB_PORT \
   --caller.token-sha256="$HASH" > "$WORK/scg.log" 2>&1 &
 SCG_PID=$!
-java -Xmx256m -cp "$CP" bench/BareWebFlux.java $BARE_PORT "$WORK/icons.json" > "$WORK/bare.log" 2>&1 &
+java -Xmx256m -cp "$CP" bench/BareWebFlux.java $BARE_PORT "$WORK/icons.json" "http://127.0.0.1:$STUB_PORT" \
+  > "$WORK/bare.log" 2>&1 &
 for url in http://127.0.0.1:18082/actuator/health/readiness http://127.0.0.1:18092/actuator/health/readiness \
     http://127.0.0.1:$BARE_PORT/v1/provider-icons; do
   for _ in $(seq 1 1200); do curl -fs "$url" >/dev/null 2>&1 && break; sleep 0.05; done
@@ -159,6 +162,8 @@ curl -fs "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null 
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SCG_PORT/v1/provider-icons")" = 401 ] \
   || { echo "Spring Cloud Gateway serves icons without the token" >&2; exit 1; }
 LINK_BODY='{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}'
+curl -fs -X POST -H 'Content-Type: application/json' -d "$LINK_BODY" "http://127.0.0.1:$BARE_PORT/v1/portal-links" \
+  >/dev/null || { echo "Bare WebFlux does not relay links to the stub; see $WORK/bare.log" >&2; exit 1; }
 for port in $GATEWAY_PORT $NIO_PORT; do
   curl -fs "${AUTH[@]}" "http://127.0.0.1:$port/v1/provider-icons" >/dev/null \
     || { echo "The gateway on $port does not serve icons from the stub; see $WORK" >&2; exit 1; }
@@ -204,8 +209,10 @@ echo "Warming up Spring Cloud Gateway for $WARMUP s..." >&2
 wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null
 echo "Warming up bare WebFlux for $(( WARMUP / 2 )) s..." >&2
 wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "http://127.0.0.1:$BARE_PORT/v1/provider-icons" >/dev/null
+wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" -s "$WORK/link.lua" "http://127.0.0.1:$BARE_PORT/v1/portal-links" >/dev/null
 
-for f in nginx bare scg gw nio stub-links gw-links nio-links stub-fixed gw-fixed stub-hey gw-hey; do : > "$WORK/$f"; done
+for f in nginx bare scg gw nio stub-links bare-links gw-links nio-links stub-fixed bare-fixed gw-fixed stub-hey bare-hey \
+  gw-hey; do : > "$WORK/$f"; done
 for round in $(seq 1 "$ROUNDS"); do
   echo "Round $round of $ROUNDS..." >&2
   run "http://127.0.0.1:$CEILING_PORT/v1/provider-icons" >> "$WORK/nginx"
@@ -214,11 +221,14 @@ for round in $(seq 1 "$ROUNDS"); do
   run "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/gw"
   run "http://127.0.0.1:$NIO_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/nio"
   run "http://127.0.0.1:$STUB_PORT/portal/generate_link" -s "$WORK/link.lua" >> "$WORK/stub-links"
+  run "http://127.0.0.1:$BARE_PORT/v1/portal-links" -s "$WORK/link.lua" >> "$WORK/bare-links"
   run "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" "${AUTH[@]}" -s "$WORK/link.lua" >> "$WORK/gw-links"
   run "http://127.0.0.1:$NIO_PORT/v1/portal-links" "${AUTH[@]}" -s "$WORK/link.lua" >> "$WORK/nio-links"
   fixed "http://127.0.0.1:$STUB_PORT/portal/generate_link" >> "$WORK/stub-fixed"
+  fixed "http://127.0.0.1:$BARE_PORT/v1/portal-links" >> "$WORK/bare-fixed"
   fixed "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >> "$WORK/gw-fixed"
   paced "http://127.0.0.1:$STUB_PORT/portal/generate_link" >> "$WORK/stub-hey"
+  paced "http://127.0.0.1:$BARE_PORT/v1/portal-links" >> "$WORK/bare-hey"
   paced "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >> "$WORK/gw-hey"
 done
 rss_mb=$(( $(ps -o rss= -p "$GATEWAY_PID") / 1024 ))
@@ -236,11 +246,14 @@ read -r c_rps c_p50 c_p99 < <(best scg)
 read -r g_rps g_p50 g_p99 < <(best gw)
 read -r o_rps o_p50 o_p99 < <(best nio)
 read -r s_rps s_p50 s_p99 < <(best stub-links)
+read -r r_rps r_p50 r_p99 < <(best bare-links)
 read -r l_rps l_p50 l_p99 < <(best gw-links)
 read -r m_rps m_p50 m_p99 < <(best nio-links)
 read -r sf_p50 sf_p99 sf_p999 sf_n sf_err < <(lowest stub-fixed)
+read -r bf_p50 bf_p99 bf_p999 bf_n bf_err < <(lowest bare-fixed)
 read -r gf_p50 gf_p99 gf_p999 gf_n gf_err < <(lowest gw-fixed)
 read -r sh_p50 sh_p99 < <(lowest stub-hey)
+read -r bh_p50 bh_p99 < <(lowest bare-hey)
 read -r gh_p50 gh_p99 < <(lowest gw-hey)
 row() { printf '%-52s %10s %9s %9s\n' "$@"; }
 printf '\n'
@@ -254,17 +267,23 @@ row "  gateway / Spring Cloud Gateway" "$(ratio "$g_rps" "$c_rps")" "" ""
 row "  gateway / nginx" "$(ratio "$g_rps" "$n_rps")" "" ""
 row "  gateway / bare WebFlux" "$(ratio "$g_rps" "$b_rps")" "" ""
 row "links, stub directly" "$s_rps" "$s_p50" "$s_p99"
+row "links, bare WebFlux relaying to the stub (WebClient)" "$r_rps" "$r_p50" "$r_p99"
 row "links, through the gateway ($GW_TRANSPORT)" "$l_rps" "$l_p50" "$l_p99"
 row "links, through the gateway ($NIO_TRANSPORT)" "$m_rps" "$m_p50" "$m_p99"
 printf '\n'
 row "links at $RATE req/s, open loop (best of $ROUNDS x ${ROUND} s)" "p50 ms" "p99 ms" "p99.9 ms"
 row "stub directly ($sf_n sent, $sf_err failed)" "$sf_p50" "$sf_p99" "$sf_p999"
+row "bare WebFlux relay ($bf_n sent, $bf_err failed)" "$bf_p50" "$bf_p99" "$bf_p999"
 row "through the gateway ($gf_n sent, $gf_err failed)" "$gf_p50" "$gf_p99" "$gf_p999"
+row "  latency the bare relay adds" "$(minus "$bf_p50" "$sf_p50")" "$(minus "$bf_p99" "$sf_p99")" \
+  "$(minus "$bf_p999" "$sf_p999")"
 row "  latency the gateway adds" "$(minus "$gf_p50" "$sf_p50")" "$(minus "$gf_p99" "$sf_p99")" \
   "$(minus "$gf_p999" "$sf_p999")"
 row "links, hey -c 10 -q 50 (best of $ROUNDS x ${ROUND} s)" "p50 ms" "p99 ms" ""
 row "stub directly" "$sh_p50" "$sh_p99" ""
+row "bare WebFlux relay" "$bh_p50" "$bh_p99" ""
 row "through the gateway" "$gh_p50" "$gh_p99" ""
+row "  latency the bare relay adds" "$(minus "$bh_p50" "$sh_p50")" "$(minus "$bh_p99" "$sh_p99")" ""
 row "  latency the gateway adds" "$(minus "$gh_p50" "$sh_p50")" "$(minus "$gh_p99" "$sh_p99")" ""
 printf '\n'
 row "gateway RSS after load, -Xmx256m ($GW_TRANSPORT / $NIO_TRANSPORT)" "$rss_mb / $nio_rss_mb MiB" "" ""

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import dev.portalgateway.caller.JwtVerifier.Rejected;
 import dev.portalgateway.system.GatewayProblem;
@@ -50,17 +49,6 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 
 	private static final String REALM = "Bearer realm=\"portal-gateway\"";
 
-	/** RFC 6750 b64token, bounded so a huge header costs nothing to reject. */
-	private static final Pattern STATIC_TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]{1,512}=*");
-
-	/**
-	 * A JWS in compact form whose header starts with <code>{"</code> ({@code eyJ}).
-	 * Service-account tokens are 1-2 KB; 8 KB is more than any header Netty accepts.
-	 */
-	private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
-
-	private static final int MAX_JWT_LENGTH = 8192;
-
 	private final CallerAuthenticator callers;
 
 	private final @Nullable JwtVerifier jwt;
@@ -93,10 +81,10 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 		if (token == null) {
 			return reject(request, Rejection.MALFORMED_TOKEN);
 		}
-		if (token.length() <= MAX_JWT_LENGTH && JWT.matcher(token).matches()) {
+		if (TokenShapes.isJwt(token)) {
 			return fromJwt(request, token).flatMap((caller) -> proceed(request, caller, next));
 		}
-		if (!STATIC_TOKEN.matcher(token).matches()) {
+		if (!TokenShapes.isStaticToken(token)) {
 			return reject(request, Rejection.MALFORMED_TOKEN);
 		}
 		// Static tokens are looked up in place: no extra operator on the hot path.
