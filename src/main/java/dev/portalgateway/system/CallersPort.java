@@ -17,6 +17,7 @@ import org.springframework.http.codec.HttpMessageReader;
 import org.springframework.http.codec.HttpMessageWriter;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.server.HandlerStrategies;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
@@ -69,6 +70,12 @@ public class CallersPort {
 		}
 		// One list of routes tried in order (not routes nested pairwise, which takes a
 		// level of operators per feature for every request).
+		if (StringUtils.hasText(environment.getProperty("spring.webflux.base-path"))) {
+			// Boot's handler applies it; this one does not, and the paths callers use
+			// are the API's own.
+			throw new InvalidConfigurationException(
+					"spring.webflux.base-path is not supported: the API's paths are fixed (/v1/...)");
+		}
 		RouterFunctions.Builder all = RouterFunctions.route();
 		routes.orderedStream().forEach((route) -> all.add(cast(route)));
 		WebHandler router = RouterFunctions.toWebHandler(all.build(),

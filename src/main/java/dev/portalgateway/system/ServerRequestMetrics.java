@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -164,13 +165,25 @@ public class ServerRequestMetrics {
 	 */
 	record Key(String exception, String method, String outcome, String status, String uri) {
 
+		private static final String[] STATUSES = IntStream.range(0, 600)
+			.mapToObj(Integer::toString)
+			.toArray(String[]::new);
+
 		static Key of(ServerWebExchange exchange, @Nullable Throwable failure, boolean aborted) {
 			HttpStatusCode code = exchange.getResponse().getStatusCode();
-			String status = (aborted || code == null) ? "UNKNOWN" : Integer.toString(code.value());
+			String status = (aborted || code == null) ? "UNKNOWN" : status(code.value());
 			String outcome = (aborted || code == null) ? "UNKNOWN" : outcome(code);
 			String exception = (failure != null) ? failure.getClass().getSimpleName() : "none";
 			return new Key(exception.isEmpty() ? failure.getClass().getName() : exception,
 					exchange.getRequest().getMethod().name(), outcome, status, uri(exchange, code));
+		}
+
+		/**
+		 * The status tag, the same string each time for a status from 100 to 599: its
+		 * hash is computed once, not on every request's timer lookup.
+		 */
+		private static String status(int code) {
+			return (code >= 100 && code < STATUSES.length) ? STATUSES[code] : Integer.toString(code);
 		}
 
 		private static String outcome(HttpStatusCode code) {

@@ -94,7 +94,8 @@ class ConfigurationValidationTests {
 			"gateway.rate-limit.store=redis & spring.data.redis.cluster.nodes=10.0.0.2:6379 & spring.data.redis.cluster.max-redirects=0 | spring.data.redis.cluster.max-redirects must be at least 1 | -",
 			"gateway.rate-limit.store=redis & spring.data.redis.url=redis://cache:6379 & spring.data.redis.cluster.nodes=10.0.0.2:6379 | spring.data.redis.url and spring.data.redis.cluster are both set | -",
 			"gateway.rate-limit.store=redis & spring.data.redis.host=127.0.0.1 & spring.data.redis.ssl.bundle=s3cretBundle | spring.data.redis.ssl.bundle names no bundle | s3cretBundle",
-			"server.port=18555 & management.server.port=18555 | management.server.port must be a port of its own | -" })
+			"server.port=18555 & management.server.port=18555 | management.server.port must be a port of its own | -",
+			"spring.webflux.base-path=/gateway | spring.webflux.base-path is not supported | -" })
 	void failsFastWithOneLineNamingTheProperty(String override, String expectedLine, String secret,
 			CapturedOutput output) {
 		Map<String, String> properties = new LinkedHashMap<>();
