@@ -8,12 +8,12 @@ package dev.portalgateway.caller;
 final class TokenShapes {
 
 	/** RFC 6750 b64token, bounded so a huge header costs nothing to reject. */
-	static final int MAX_STATIC_LENGTH = 512;
+	private static final int MAX_STATIC_LENGTH = 512;
 
 	/**
 	 * Service-account JWTs are 1-2 KB; 8 KB is more than any header Netty accepts.
 	 */
-	static final int MAX_JWT_LENGTH = 8192;
+	private static final int MAX_JWT_LENGTH = 8192;
 
 	private static final boolean[] B64TOKEN = table("-._~+/");
 

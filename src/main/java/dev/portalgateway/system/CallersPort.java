@@ -68,14 +68,14 @@ public class CallersPort {
 			throw new InvalidConfigurationException(
 					"management.server.port must be a port of its own (not server.port), or -1 for none");
 		}
-		// One list of routes tried in order (not routes nested pairwise, which takes a
-		// level of operators per feature for every request).
 		if (StringUtils.hasText(environment.getProperty("spring.webflux.base-path"))) {
 			// Boot's handler applies it; this one does not, and the paths callers use
 			// are the API's own.
 			throw new InvalidConfigurationException(
 					"spring.webflux.base-path is not supported: the API's paths are fixed (/v1/...)");
 		}
+		// One list of routes tried in order (not routes nested pairwise, which takes a
+		// level of operators per feature for every request).
 		RouterFunctions.Builder all = RouterFunctions.route();
 		routes.orderedStream().forEach((route) -> all.add(cast(route)));
 		WebHandler router = RouterFunctions.toWebHandler(all.build(),
