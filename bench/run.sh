@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On-demand benchmark; never part of `./mvnw verify`. Prints one table (about 35 minutes).
+# On-demand benchmark; never part of `./mvnw verify`. Prints one table (about 30 minutes).
 #
 #   bench/run.sh                         # full run: 90 s JIT warm-up per JVM, 3 interleaved rounds
 #   WARMUP=10 ROUND=5 ROUNDS=1 bench/run.sh   # a smoke run of the script (numbers measure the JIT)
