@@ -60,7 +60,7 @@ public class CallersPort {
 
 	@Bean
 	HttpHandler httpHandler(ApplicationContext context, Environment environment, ServerCodecConfigurer codecs,
-			ObjectProvider<RouterFunction<?>> routes, ObjectProvider<WebFilter> filters,
+			ObjectProvider<RouterFunction<ServerResponse>> routes, ObjectProvider<WebFilter> filters,
 			ProblemExceptionHandler problems) {
 		if (ManagementPortType.get(environment) == ManagementPortType.SAME) {
 			// Actuator would be on the callers' port, and behind the dispatcher, which
@@ -77,7 +77,7 @@ public class CallersPort {
 		// One list of routes tried in order (not routes nested pairwise, which takes a
 		// level of operators per feature for every request).
 		RouterFunctions.Builder all = RouterFunctions.route();
-		routes.orderedStream().forEach((route) -> all.add(cast(route)));
+		routes.orderedStream().forEach(all::add);
 		WebHandler router = RouterFunctions.toWebHandler(all.build(),
 				new Codecs(codecs.getReaders(), codecs.getWriters()));
 		HttpWebHandlerAdapter adapter = new HttpWebHandlerAdapter(
@@ -88,20 +88,14 @@ public class CallersPort {
 		return adapter;
 	}
 
-	@SuppressWarnings("unchecked")
-	private static RouterFunction<ServerResponse> cast(RouterFunction<?> route) {
-		// Every route here answers a ServerResponse; the builder wants the type said.
-		return (RouterFunction<ServerResponse>) route;
-	}
-
 	/**
 	 * The web filters in order, then the router: what Spring's
 	 * {@code FilteringWebHandler} does, without the {@code Mono.defer} and the
-	 * {@code checkpoint} it puts around each filter on every request (two operators and a
-	 * snapshot per filter and request, for a line in a stack trace; bench/RESULTS.md). A
-	 * filter that throws instead of returning an error still ends in an error signal, as
-	 * under the defer: the filters around it and the exception handlers see it as they
-	 * would.
+	 * {@code checkpoint} it puts around each filter on every request (two operators, a
+	 * snapshot and the filter's {@code toString()} per filter and request, for a line in
+	 * a stack trace; bench/RESULTS.md). A filter that throws instead of returning an
+	 * error still ends in an error signal, as under the defer: the filters around it and
+	 * the exception handlers see it as they would.
 	 */
 	static final class Chain implements WebFilterChain {
 

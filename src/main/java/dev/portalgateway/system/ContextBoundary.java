@@ -8,6 +8,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 /**
@@ -31,7 +32,7 @@ import org.springframework.web.server.WebFilterChain;
  */
 @Component
 @Order(Ordered.LOWEST_PRECEDENCE)
-public class ContextBoundary extends NamedWebFilter {
+public class ContextBoundary implements WebFilter {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {

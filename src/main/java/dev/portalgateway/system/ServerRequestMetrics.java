@@ -25,6 +25,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import org.springframework.web.util.pattern.PathPattern;
 
@@ -63,7 +64,7 @@ public class ServerRequestMetrics {
 	}
 
 	/** The filter; first in the chain, so that it times everything after it. */
-	static final class Timing extends NamedWebFilter implements Ordered {
+	static final class Timing implements WebFilter, Ordered {
 
 		private final MeterRegistry meters;
 

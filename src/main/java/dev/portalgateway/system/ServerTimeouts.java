@@ -54,7 +54,7 @@ class ServerTimeouts {
 	 * {@code deadline} after it is read.
 	 */
 	@Order(Ordered.HIGHEST_PRECEDENCE + 2)
-	static final class BodyDeadline extends NamedWebFilter {
+	static final class BodyDeadline implements WebFilter {
 
 		private final Duration pause;
 

@@ -17,6 +17,7 @@ import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 /**
@@ -38,7 +39,7 @@ import org.springframework.web.server.WebFilterChain;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
-public class UnreadBodies extends NamedWebFilter {
+public class UnreadBodies implements WebFilter {
 
 	/** The most of an unread body the gateway reads and drops before answering. */
 	public static final long MAX_DRAINED_BYTES = 1024 * 1024;
