@@ -20,6 +20,14 @@ import reactor.core.publisher.Mono;
  * Each replica says it is alive every {@link #HEARTBEAT} and reads how many are (the
  * local shares divide the limit by that count); a failed heartbeat degrades the store,
  * and a degraded store tries every second until Redis answers again.
+ * <p>
+ * After {@link #RECONNECT_AFTER} failed heartbeats in a row the connection is dropped and
+ * the next heartbeat opens a new one, so that recovering never depends on one
+ * connection's own recovery alone: a connection whose peer vanished without a word (a
+ * node gone, a firewall's idle timeout; TCP notices only after many minutes) never
+ * answers again, and a cluster client whose topology refreshes stopped (seen once in
+ * {@code ClusterIntegrationTests} on a busy machine, after a failover) keeps sending to
+ * the dead master. A new connection to a cluster reads the topology first.
  */
 final class Heartbeats {
 
@@ -29,6 +37,9 @@ final class Heartbeats {
 	static final Duration HEARTBEAT = Duration.ofSeconds(5);
 
 	static final Duration HEARTBEAT_TTL = Duration.ofSeconds(15);
+
+	/** Failed heartbeats in a row after which the connection is dropped. */
+	static final int RECONNECT_AFTER = 3;
 
 	private final RedisSession session;
 
@@ -47,6 +58,9 @@ final class Heartbeats {
 	private final int expectedReplicas;
 
 	private final AtomicInteger replicas;
+
+	/** Heartbeats failed since the last that did not. */
+	private final AtomicInteger failedInARow = new AtomicInteger();
 
 	/** Set while a heartbeat asked for by a slow command is out. */
 	private final AtomicBoolean checking = new AtomicBoolean();
@@ -95,11 +109,16 @@ final class Heartbeats {
 			.timeout(this.timeout)
 			.map(Long::intValue)
 			.doOnNext((count) -> {
+				this.failedInARow.set(0);
 				this.replicas.set(Math.max(this.expectedReplicas, count));
 				this.health.healthy();
 			})
 			.doOnError((failure) -> {
 				this.session.leaveIfReplica(failure);
+				if (this.failedInARow.incrementAndGet() % RECONNECT_AFTER == 0) {
+					this.session.drop("Redis has not answered " + RECONNECT_AFTER
+							+ " heartbeats in a row: dropping the connection and connecting anew");
+				}
 				this.health.degradeNow(failure, replicas());
 			});
 	}

@@ -26,7 +26,7 @@ import org.springframework.boot.convert.DurationStyle;
 public record RateLimitProperties(Quota portalLinks, Quota providerIcons, @DefaultValue("local") Store store,
 		@DefaultValue("1") int expectedReplicas, @DefaultValue(DEFAULT_REDIS_TIMEOUT) Duration redisTimeout) {
 
-	private static final String DEFAULT_REDIS_TIMEOUT = "50ms";
+	static final String DEFAULT_REDIS_TIMEOUT = "50ms";
 
 	@ConstructorBinding
 	public RateLimitProperties {

@@ -1,7 +1,6 @@
 package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -51,20 +50,18 @@ final class RedisSession {
 
 	/**
 	 * Connects and loads the scripts, waiting on the startup thread at most the connect
-	 * timeout (and a second for DNS): a Redis that never answers must not hold startup.
+	 * timeout (and a second for DNS): a Redis that never answers must not hold startup. A
+	 * connection that opens after that wait is kept all the same (see {@link #open}).
 	 * @return null when connected, else why not (the next command connects again)
 	 */
 	@Nullable Throwable connectAtStartup(Duration connectTimeout) {
-		CompletableFuture<StatefulConnection<String, String>> connecting = this.redis.connect();
 		try {
-			StatefulConnection<String, String> connected = connecting.get(connectTimeout.toMillis() + 1000,
+			StatefulConnection<String, String> connected = open().get(connectTimeout.toMillis() + 1000,
 					TimeUnit.MILLISECONDS);
-			this.connection.set(connected);
 			RedisScripts.loadAll(this.redis.commands(connected), connectTimeout);
 			return null;
 		}
 		catch (ExecutionException | TimeoutException ex) {
-			connecting.cancel(true);
 			return (ex.getCause() != null) ? ex.getCause() : ex;
 		}
 		catch (InterruptedException ex) {
@@ -81,16 +78,27 @@ final class RedisSession {
 		if (current != null) {
 			return Mono.just(this.redis.commands(current));
 		}
-		// Not connected since startup or since a replica was left: connect
-		// asynchronously, never blocking a thread.
-		return Mono.fromCompletionStage(this.redis::connect)
-			.map((opened) -> this.connection.compareAndSet(null, opened) ? opened : closeExtra(opened))
-			.map(this.redis::commands);
+		// Not connected since startup or since a connection was dropped: connect
+		// asynchronously, never blocking a thread. A command that times out meanwhile
+		// does not cancel the connect (suppressCancel): the connection is kept when it
+		// opens, for the next command.
+		return Mono.fromFuture(this::open, true).map(this.redis::commands);
 	}
 
-	private StatefulConnection<String, String> closeExtra(StatefulConnection<String, String> extra) {
-		extra.closeAsync();
-		return Objects.requireNonNull(this.connection.get());
+	/**
+	 * Opens a connection and keeps it, or closes it if another one was kept meanwhile,
+	 * whether or not whoever asked still waits: a connection given up on while it opened
+	 * would otherwise stay open (and reconnect, with Lettuce's watchdog) for good.
+	 */
+	private CompletableFuture<StatefulConnection<String, String>> open() {
+		return this.redis.connect().thenApply((opened) -> {
+			StatefulConnection<String, String> kept = this.connection.compareAndExchange(null, opened);
+			if (kept == null) {
+				return opened;
+			}
+			opened.closeAsync();
+			return kept;
+		});
 	}
 
 	/**
@@ -105,11 +113,20 @@ final class RedisSession {
 		// READONLY error of the write inside it.
 		if (failure instanceof RedisReadOnlyException || (failure instanceof RedisCommandExecutionException
 				&& String.valueOf(failure.getMessage()).contains("READONLY"))) {
-			StatefulConnection<String, String> replica = this.connection.getAndSet(null);
-			if (replica != null) {
-				logger.warn("Redis answered READONLY (a replica): connecting again to find the master");
-				replica.closeAsync();
-			}
+			drop("Redis answered READONLY (a replica): connecting again to find the master");
+		}
+	}
+
+	/**
+	 * Drops the connection, so that the next command connects anew: with a cluster, after
+	 * reading the topology again (see {@link RedisConnector.Cluster#connect}); with
+	 * Sentinel, after asking the sentinels.
+	 */
+	void drop(String why) {
+		StatefulConnection<String, String> dropped = this.connection.getAndSet(null);
+		if (dropped != null) {
+			logger.warn(why);
+			dropped.closeAsync();
 		}
 	}
 

@@ -59,7 +59,8 @@ public class SharedQuotaStore {
 				expectedReplicas, timeout, meters);
 	}
 
-	private SharedQuotaStore(Function<ClientResources, RedisConnector> connector, Duration connectTimeout,
+	/** A store on the Redis the connector reaches (and tests' own connectors). */
+	SharedQuotaStore(Function<ClientResources, RedisConnector> connector, Duration connectTimeout,
 			String keyFingerprint, int expectedReplicas, Duration timeout, MeterRegistry meters) {
 		this.prefix = "{gw:" + keyFingerprint + "}:";
 		this.timeout = timeout;

@@ -1,13 +1,23 @@
 package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
+import java.util.List;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.Await;
+import dev.portalgateway.Poll;
 import dev.portalgateway.RedisProcess;
 import dev.portalgateway.TestRedisCluster;
 import dev.portalgateway.WorkOsFixtures;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.convert.DurationStyle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,6 +88,41 @@ class ClusterIntegrationTests extends ReplicaFleet {
 		// window.
 		run.assertWindows(WorkOsFixtures.linkRequests(workOs), 10, Duration.ofSeconds(2), Duration.ofSeconds(5));
 		Failover.awaitSharedAgain(this, run, this.redis.replicaOf(holder), this.redis::logs);
+	}
+
+	@Test
+	void aStoreWhoseClientNeverRefreshesTheTopologyFindsThePromotedReplica() {
+		// A cluster client that never refreshes the topology by itself, as Lettuce's did
+		// once after a failover on a busy machine (it kept sending to the dead master):
+		// the store drops the connection after failed heartbeats, and a new connection
+		// reads the topology first.
+		this.redis = TestRedisCluster.start();
+		List<RedisURI> nodes = new RedisProperties(null, null, null, null, null, null, null, null, null,
+				new RedisProperties.Cluster(List.of(this.redis.nodesProperty().split(",")), null))
+			.clusterUris();
+		ClusterClientOptions neverRefreshes = ClusterClientOptions.builder()
+			.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().build())
+			.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+			.build();
+		SharedQuotaStore store = new SharedQuotaStore(
+				(resources) -> new RedisConnector.Cluster(nodes, neverRefreshes, resources), Duration.ofSeconds(2),
+				"stale", 1, DurationStyle.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT),
+				new SimpleMeterRegistry());
+		try {
+			assertThat(Await.value(store.heartbeat())).isOne();
+			store.startHeartbeats();
+			int holder = holderOfTheKeys();
+			this.redis.masters().get(holder).kill();
+			Poll.until(Duration.ofSeconds(10), store::isDegraded, () -> "The store did not notice the dead master");
+			// The cluster's node timeout (1 s here) and an election, then at most
+			// RECONNECT_AFTER failed heartbeats, a second or two each.
+			Poll.until(Duration.ofSeconds(30), () -> !store.isDegraded(),
+					() -> "The store stayed on the dead master:\n" + this.redis.logs());
+			assertThat(this.redis.replicaOf(holder).commands().keys("{gw:stale}:replicas")).hasSize(1);
+		}
+		finally {
+			store.stopHeartbeats();
+		}
 	}
 
 	/**

@@ -1,0 +1,80 @@
+package dev.portalgateway.ratelimit;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import dev.portalgateway.Poll;
+import io.lettuce.core.RedisURI;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.convert.DurationStyle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A store whose connection goes silent while Redis stays up (a real Redis behind a relay
+ * that stops relaying): Lettuce never notices such a connection, so the heartbeats drop
+ * it after {@link Heartbeats#RECONNECT_AFTER} failures and connect anew; and a connection
+ * that opens only after its heartbeat gave up on it is kept, never left open beside
+ * another. At the default {@code redis-timeout} and connect timeout.
+ */
+class SilentConnectionTests extends RedisStores {
+
+	private SilentRelay relay;
+
+	private SharedQuotaStore store;
+
+	@BeforeEach
+	void startStoreBehindRelay() throws IOException {
+		this.relay = SilentRelay.to(redis.port());
+		this.store = new SharedQuotaStore(RedisURI.create("redis://127.0.0.1:" + this.relay.port()),
+				Duration.ofSeconds(2), "silent", 1,
+				DurationStyle.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT), new SimpleMeterRegistry());
+		this.store.startHeartbeats();
+		Poll.until(Duration.ofSeconds(10), () -> !this.store.isDegraded() && this.relay.open() == 1,
+				() -> "The store did not connect through the relay (" + state() + ")");
+	}
+
+	@AfterEach
+	void stopStoreAndRelay() throws IOException {
+		this.store.stopHeartbeats();
+		this.relay.close();
+	}
+
+	@Test
+	void aConnectionThatGoesSilentIsDroppedAndTheStoreConnectsAnew() {
+		this.relay.freezeOpenLinks();
+		Poll.until(Duration.ofSeconds(10), this.store::isDegraded,
+				() -> "The store did not notice its connection went silent (" + state() + ")");
+		// At most a heartbeat (5 s) to notice, then RECONNECT_AFTER failed ones, a second
+		// or two each (the timeout, and the tick after it), then one that succeeds.
+		Poll.until(Duration.ofSeconds(15), () -> !this.store.isDegraded(),
+				() -> "The store stayed degraded on a silent connection (" + state() + ")");
+		assertThat(this.relay.openFrozen()).as("silent connections left open").isZero();
+		assertThat(this.relay.open()).as("connections open").isOne();
+	}
+
+	@Test
+	void aConnectionThatOpensAfterItsHeartbeatGaveUpIsKeptAndNoOtherStaysOpen() {
+		this.relay.hold();
+		this.relay.freezeOpenLinks();
+		// The silent connection is dropped; each heartbeat after that starts a connect
+		// the
+		// relay holds, and gives up on it after its timeout.
+		Poll.until(Duration.ofSeconds(20), () -> this.relay.accepted() >= 4,
+				() -> "The store did not try to connect again (" + state() + ")");
+		this.relay.release();
+		Poll.until(Duration.ofSeconds(10), () -> !this.store.isDegraded() && this.relay.open() == 1,
+				() -> "Connections given up on stayed open, or the store did not recover (" + state() + ")");
+		assertThat(this.relay.openFrozen()).isZero();
+	}
+
+	private String state() {
+		return "degraded " + this.store.isDegraded() + ", accepted " + this.relay.accepted() + ", open "
+				+ this.relay.open() + ", of which silent " + this.relay.openFrozen();
+	}
+
+}
