@@ -45,6 +45,12 @@ public class AllowedBlockingCalls implements BlockHoundIntegration {
 		// wait.
 		builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup",
 				"tryExpandMagazines");
+		// Log lines are queued for the console's own thread (system.ConsoleOffTheLoops):
+		// the queue's lock is held only to add or take a line, so two event loops
+		// logging at once briefly wait for each other. A full queue (the console has
+		// taken nothing for thousands of lines) also waits here: no audit line is
+		// dropped, the choice README's audit section states.
+		builder.allowBlockingCallsInside("ch.qos.logback.core.AsyncAppenderBase", "put");
 		// Lets BlockHoundTests prove this list is in force.
 		builder.allowBlockingCallsInside(AllowedBlockingCalls.class.getName(), "pauseForTest");
 	}

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.Await;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.TestCallers;
@@ -120,7 +121,7 @@ class AuthenticationCostTests {
 			.isEqualTo(429);
 		// One audit line for the first failure, one summary for the rest when the
 		// interval (1 min) ends.
-		assertThat(lines(output,
+		assertThat(lines(ConsoleLines.flushed(output),
 				"portal_link caller=- .*outcome=(unauthorized|too_many_auth_failures).*client=127\\.0\\.0\\.1"))
 			.isEqualTo(1);
 		// The budget refills: 500 ms later, one more failure reaches the verifier.
@@ -130,7 +131,8 @@ class AuthenticationCostTests {
 		this.ticker.advance(Duration.ofMinutes(1));
 		this.audit.writeEndedSummaries();
 		// 999 of the flood, the new JWT's 429, and the two after the refill.
-		assertThat(output).contains("portal_link_auth_failures client=127.0.0.1 more=1002 interval=PT1M");
+		assertThat(ConsoleLines.flushed(output))
+			.contains("portal_link_auth_failures client=127.0.0.1 more=1002 interval=PT1M");
 	}
 
 	private WebClient client(String from) {
@@ -154,7 +156,7 @@ class AuthenticationCostTests {
 	}
 
 	private static long lines(CapturedOutput output, String regex) {
-		Matcher matcher = Pattern.compile(regex).matcher(output.getAll());
+		Matcher matcher = Pattern.compile(regex).matcher(ConsoleLines.flushed(output).getAll());
 		return matcher.results().map(Function.identity()).count();
 	}
 

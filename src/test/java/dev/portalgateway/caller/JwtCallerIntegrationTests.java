@@ -8,6 +8,7 @@ import java.time.Duration;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.OpenApiContract;
 import dev.portalgateway.StubbedWorkOs;
@@ -138,8 +139,8 @@ class JwtCallerIntegrationTests {
 		assertThat(result.getStatus().value()).isEqualTo(201);
 		OpenApiContract.assertInteractionMatches(result);
 		assertThat(WorkOsFixtures.linkRequests(workOs)).hasSize(1);
-		assertThat(output).containsPattern("portal_link caller=billing-jwt subject=" + TestJwts.BILLING_SUBJECT
-				+ " organization=org_\\w+ " + "intent=sso outcome=created status=201");
+		assertThat(ConsoleLines.flushed(output)).containsPattern("portal_link caller=billing-jwt subject="
+				+ TestJwts.BILLING_SUBJECT + " organization=org_\\w+ " + "intent=sso outcome=created status=201");
 	}
 
 	@Test
@@ -217,8 +218,8 @@ class JwtCallerIntegrationTests {
 		assertThat(body).contains("\"code\":\"caller_not_allowed\"").doesNotContain(stranger);
 		OpenApiContract.assertInteractionMatches(result);
 		assertThat(WorkOsFixtures.linkRequests(workOs)).isEmpty();
-		assertThat(output).contains("portal_link caller=- subject=" + stranger + " organization=- intent=- "
-				+ "outcome=caller_not_allowed status=403");
+		assertThat(ConsoleLines.flushed(output)).contains("portal_link caller=- subject=" + stranger
+				+ " organization=- intent=- " + "outcome=caller_not_allowed status=403");
 	}
 
 	@Test
@@ -227,7 +228,7 @@ class JwtCallerIntegrationTests {
 		EntityExchangeResult<byte[]> result = requestLink(
 				TestJwts.sign(TestJwts.RSA, (claims) -> claims.subject(forging)));
 		assertThat(result.getStatus().value()).isEqualTo(403);
-		assertThat(output)
+		assertThat(ConsoleLines.flushed(output))
 			.contains("portal_link caller=- subject=(unprintable) organization=- intent=- "
 					+ "outcome=caller_not_allowed status=403")
 			.doesNotContain("subject=x outcome");
@@ -312,7 +313,7 @@ class JwtCallerIntegrationTests {
 		assertThat(scrape).contains("gateway_auth_failures_total{")
 			.doesNotContain(token.substring(0, 40))
 			.doesNotContain(TestJwts.BILLING_SUBJECT);
-		assertThat(output).doesNotContain(token.substring(token.lastIndexOf('.') + 1));
+		assertThat(ConsoleLines.flushed(output)).doesNotContain(token.substring(token.lastIndexOf('.') + 1));
 	}
 
 	@Test

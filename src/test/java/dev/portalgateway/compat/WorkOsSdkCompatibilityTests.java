@@ -20,6 +20,7 @@ import com.workos.common.http.RequestOptions;
 import com.workos.common.http.RetryConfig;
 import com.workos.models.PortalLinkResponse;
 import com.workos.types.GenerateLinkIntent;
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import dev.portalgateway.WorkOsFixtures;
@@ -105,7 +106,7 @@ class WorkOsSdkCompatibilityTests {
 		assertThat(body.get("intent").stringValue()).isEqualTo("sso");
 		assertThat(body.get("return_url").stringValue()).isEqualTo("https://app.example.com/settings");
 		assertThat(body.get("it_contact_emails").get(0).stringValue()).isEqualTo("it@example.com");
-		assertThat(output)
+		assertThat(ConsoleLines.flushed(output))
 			.contains("portal_link caller=billing organization=" + ORGANIZATION
 					+ " intent=sso outcome=created status=201")
 			.doesNotContain(TestCallers.BILLING_TOKEN);

@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.client.WireMock;
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.OpenApiContract;
 import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
@@ -112,7 +113,7 @@ class PortalLinkIntegrationTests {
 							{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso",
 							 "return_url":"https://app.example.com/settings","success_url":"https://eu.billing.example.com/ok",
 							 "intent_options":{"sso":{"provider_type":"GoogleSAML"}},"it_contact_emails":["it@example.com"]}""")));
-		assertThat(output)
+		assertThat(ConsoleLines.flushed(output))
 			.containsPattern("audit.*portal_link caller=billing organization=org_01H1234567890ABCDEFGHIJK "
 					+ "intent=sso outcome=created status=201 upstream_request_id=req_upstream_1 latency_ms=\\d+ "
 					+ "request_id=caller-req-7");
@@ -189,7 +190,7 @@ class PortalLinkIntegrationTests {
 		EntityExchangeResult<byte[]> result = post("{\"organization\":\"org_1\",\"intent\":\"audit_logs\"}");
 		problem(result, 403, "intent_not_allowed");
 		workOs.verify(0, anyRequestedFor(anyUrl()));
-		assertThat(output)
+		assertThat(ConsoleLines.flushed(output))
 			.contains("caller=billing organization=org_1 intent=audit_logs outcome=intent_not_allowed " + "status=403");
 	}
 
@@ -210,7 +211,7 @@ class PortalLinkIntegrationTests {
 				(headers) -> headers.setBearerAuth(TestCallers.AUDITOR_TOKEN)), 403, "it_contact_email_not_allowed");
 		assertThat(problem.get("errors").get(0).get("field").stringValue()).isEqualTo("it_contact_emails[0]");
 		workOs.verify(0, anyRequestedFor(anyUrl()));
-		assertThat(output).contains(
+		assertThat(ConsoleLines.flushed(output)).contains(
 				"caller=auditor organization=org_1 intent=audit_logs outcome=it_contact_email_not_allowed status=403");
 	}
 
@@ -243,7 +244,7 @@ class PortalLinkIntegrationTests {
 			JsonNode problem = problem(result, 403, "organization_not_allowed");
 			assertThat(problem.get("errors").get(0).get("field").stringValue()).isEqualTo("organization");
 			workOs.verify(0, anyRequestedFor(anyUrl()));
-			assertThat(output).contains("caller=auditor organization=" + organization
+			assertThat(ConsoleLines.flushed(output)).contains("caller=auditor organization=" + organization
 					+ " intent=audit_logs outcome=organization_not_allowed status=403");
 		}
 	}
@@ -346,7 +347,8 @@ class PortalLinkIntegrationTests {
 	void answersUpstreamAuthFailedAndLogsWithoutTheKey(int status, CapturedOutput output) {
 		stub(json(status, "generate_link-401.json"));
 		problem(post(valid()), 502, "upstream_auth_failed");
-		assertThat(output).containsPattern("ERROR.*WorkOS answered " + status + " to API key sk_test_\\*\\*\\*\\*\\(")
+		assertThat(ConsoleLines.flushed(output))
+			.containsPattern("ERROR.*WorkOS answered " + status + " to API key sk_test_\\*\\*\\*\\*\\(")
 			.doesNotContain(TestCallers.API_KEY);
 	}
 
@@ -386,7 +388,7 @@ class PortalLinkIntegrationTests {
 		EntityExchangeResult<byte[]> failed = post(valid());
 		post(valid(), (headers) -> headers.setBearerAuth("wrong-secret-token-xyz"));
 		String linkToken = WorkOsFixtures.RECORDED_LINK.substring(WorkOsFixtures.RECORDED_LINK.indexOf("token=") + 6);
-		assertThat(output).doesNotContain(TestCallers.API_KEY)
+		assertThat(ConsoleLines.flushed(output)).doesNotContain(TestCallers.API_KEY)
 			.doesNotContain(TestCallers.BILLING_TOKEN)
 			.doesNotContain("wrong-secret-token-xyz")
 			.doesNotContain(linkToken);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.Await;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.StubbedWorkOs;
@@ -155,8 +156,9 @@ class FairShareIntegrationTests {
 		assertThat(answers.get(3).headers().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("7");
 		assertThat(answers.get(3).headers().getFirst("RateLimit-Limit")).isEqualTo("3");
 		assertThat(refusals("capped") - before).isEqualTo(2);
-		assertThat(output).contains("caller=capped organization=org_01H1234567890ABCDEFGHIJK intent=sso "
-				+ "outcome=caller_quota_exceeded status=429");
+		assertThat(ConsoleLines.flushed(output))
+			.contains("caller=capped organization=org_01H1234567890ABCDEFGHIJK intent=sso "
+					+ "outcome=caller_quota_exceeded status=429");
 		// On the WorkOS-format API it is WorkOS's own 429 code.
 		Answer workOsFormat = Await.value(send("capped", "/portal/generate_link"));
 		assertThat(workOsFormat.status()).isEqualTo(429);

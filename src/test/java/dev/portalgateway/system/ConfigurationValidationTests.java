@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.PortalGatewayApplication;
 import dev.portalgateway.TestCallers;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -125,11 +126,13 @@ class ConfigurationValidationTests {
 		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
 		// One line in plain logs; one message line inside a JSON log event in structured
 		// logs.
-		Matcher line = Pattern.compile("Invalid configuration: [^\"\\\\\n]*").matcher(output.getAll());
-		assertThat(line.find()).as("an 'Invalid configuration' line in:%n%s", output.getAll()).isTrue();
+		Matcher line = Pattern.compile("Invalid configuration: [^\"\\\\\n]*")
+			.matcher(ConsoleLines.flushed(output).getAll());
+		assertThat(line.find()).as("an 'Invalid configuration' line in:%n%s", ConsoleLines.flushed(output).getAll())
+			.isTrue();
 		assertThat(line.group()).contains(expectedLine);
 		if (!"-".equals(secret)) {
-			assertThat(output.getAll()).doesNotContain(secret);
+			assertThat(ConsoleLines.flushed(output).getAll()).doesNotContain(secret);
 		}
 	}
 

@@ -1,5 +1,6 @@
 package dev.portalgateway.system;
 
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.TestCallers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class ProblemHandlingIntegrationTests {
 			.contains("\"request_id\":\"boom-1\"")
 			.doesNotContain("kaboom")
 			.doesNotContain("IllegalStateException");
-		assertThat(output).contains("Unexpected failure on request boom-1").contains("kaboom");
+		assertThat(ConsoleLines.flushed(output)).contains("Unexpected failure on request boom-1").contains("kaboom");
 	}
 
 	@Test
@@ -91,7 +92,7 @@ class ProblemHandlingIntegrationTests {
 			.exchange()
 			.expectStatus()
 			.isUnauthorized();
-		assertThat(output)
+		assertThat(ConsoleLines.flushed(output))
 			.containsPattern("portal_link caller=- organization=- intent=- outcome=unauthorized status=401 "
 					+ "upstream_request_id=- latency_ms=\\d+ request_id=no-token-1");
 	}

@@ -2,6 +2,7 @@ package dev.portalgateway.system;
 
 import java.util.List;
 
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.TestCallers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -53,7 +54,8 @@ class StructuredLoggingIntegrationTests {
 			.expectStatus()
 			.isForbidden();
 		JsonMapper json = JsonMapper.builder().build();
-		List<JsonNode> lines = output.getOut()
+		List<JsonNode> lines = ConsoleLines.flushed(output)
+			.getOut()
 			.lines()
 			.filter((line) -> line.startsWith("{"))
 			.map(json::readTree)

@@ -10,6 +10,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.ManualTicker;
 import dev.portalgateway.WorkOsFixtures;
 import dev.portalgateway.portal.Intent;
@@ -152,7 +153,7 @@ class WorkOsClientRetryTests {
 			.expectErrorSatisfies((error) -> assertThat(((GatewayProblem) error).getHeaders().getFirst("Retry-After"))
 				.isEqualTo("300"))
 			.verify(VERIFY);
-		assertThat(output)
+		assertThat(ConsoleLines.flushed(output))
 			.contains("WorkOS sent Retry-After: 999999 (999999 s); waiting gateway.retry.max-cooldown (300 s)");
 		ticker.advance(Duration.ofSeconds(200));
 		StepVerifier.create(client.generateLink(this.command, "r"))
