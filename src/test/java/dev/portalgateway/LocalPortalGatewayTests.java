@@ -27,14 +27,13 @@ class LocalPortalGatewayTests {
 	void quickStartGivesALinkFromTheEmulator(CapturedOutput output) throws Exception {
 		try (ConfigurableApplicationContext context = LocalPortalGateway.start(
 				new String[] { "--server.port=0", "--management.server.port=0" }, Map.of(), OwnNettyResources.class)) {
-			Matcher token = Pattern.compile("Demo caller token: (demo_[A-Za-z0-9_-]+)")
-				.matcher(ConsoleLines.flushed(output).getOut());
+			String printed = ConsoleLines.flushed(output).getOut();
+			Matcher token = Pattern.compile("Demo caller token: (demo_[A-Za-z0-9_-]+)").matcher(printed);
 			assertThat(token.find()).as("printed token").isTrue();
 			String port = context.getEnvironment().getProperty("local.server.port");
-			Matcher curl = Pattern.compile("-d '(\\{.*\\})'").matcher(ConsoleLines.flushed(output).getOut());
+			Matcher curl = Pattern.compile("-d '(\\{.*\\})'").matcher(printed);
 			assertThat(curl.find()).as("printed curl").isTrue();
-			assertThat(ConsoleLines.flushed(output).getOut())
-				.contains("curl -i -X POST http://localhost:" + port + "/v1/portal-links");
+			assertThat(printed).contains("curl -i -X POST http://localhost:" + port + "/v1/portal-links");
 			WebTestClient client = WebTestClient.bindToServer()
 				.baseUrl("http://localhost:" + port)
 				.responseTimeout(Duration.ofSeconds(15))

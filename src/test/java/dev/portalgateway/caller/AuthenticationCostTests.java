@@ -121,7 +121,7 @@ class AuthenticationCostTests {
 			.isEqualTo(429);
 		// One audit line for the first failure, one summary for the rest when the
 		// interval (1 min) ends.
-		assertThat(lines(ConsoleLines.flushed(output),
+		assertThat(lines(output,
 				"portal_link caller=- .*outcome=(unauthorized|too_many_auth_failures).*client=127\\.0\\.0\\.1"))
 			.isEqualTo(1);
 		// The budget refills: 500 ms later, one more failure reaches the verifier.

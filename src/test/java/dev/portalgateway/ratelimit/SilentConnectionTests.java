@@ -61,10 +61,9 @@ class SilentConnectionTests extends RedisStores {
 	void aConnectionThatOpensAfterItsHeartbeatGaveUpIsKeptAndNoOtherStaysOpen() {
 		this.relay.hold();
 		this.relay.freezeOpenLinks();
-		// The silent connection is dropped; each heartbeat after that starts a connect
-		// the
-		// relay holds, and gives up on it after its timeout.
-		Poll.until(Duration.ofSeconds(20), () -> this.relay.accepted() >= 4,
+		// The silent connection is dropped; each heartbeat after that starts a
+		// connect that the relay holds, and gives up on it after its timeout.
+		Poll.until(Duration.ofSeconds(30), () -> this.relay.accepted() >= 4,
 				() -> "The store did not try to connect again (" + state() + ")");
 		this.relay.release();
 		Poll.until(Duration.ofSeconds(10), () -> !this.store.isDegraded() && this.relay.open() == 1,
