@@ -86,19 +86,51 @@ final class RedisSession {
 	}
 
 	/**
-	 * Opens a connection and keeps it, or closes it if another one was kept meanwhile,
-	 * whether or not whoever asked still waits: a connection given up on while it opened
-	 * would otherwise stay open (and reconnect, with Lettuce's watchdog) for good.
+	 * The connect under way, if any: every command that finds no connection meanwhile
+	 * waits for this one, so a burst (requests just after a connection was dropped, or
+	 * heartbeats while a connect hangs) makes one connect, not one each.
+	 */
+	private final AtomicReference<@Nullable CompletableFuture<StatefulConnection<String, String>>> opening = new AtomicReference<>();
+
+	/**
+	 * The connect under way, or a new one. Its connection is kept when it opens (or
+	 * closed if another one was kept meanwhile), whether or not whoever asked still
+	 * waits: a connection given up on while it opened would otherwise stay open (and
+	 * reconnect, with Lettuce's watchdog) for good.
 	 */
 	private CompletableFuture<StatefulConnection<String, String>> open() {
-		return this.redis.connect().thenApply((opened) -> {
-			StatefulConnection<String, String> kept = this.connection.compareAndExchange(null, opened);
-			if (kept == null) {
-				return opened;
+		CompletableFuture<StatefulConnection<String, String>> mine = new CompletableFuture<>();
+		CompletableFuture<StatefulConnection<String, String>> current = this.opening.compareAndExchange(null, mine);
+		if (current != null) {
+			return current;
+		}
+		CompletableFuture<StatefulConnection<String, String>> connecting;
+		try {
+			connecting = this.redis.connect();
+		}
+		catch (RuntimeException ex) {
+			connecting = CompletableFuture.failedFuture(ex);
+		}
+		connecting.whenComplete((opened, failure) -> {
+			// Cleared first, so that whoever the answer wakes can start the next connect.
+			this.opening.set(null);
+			if (failure != null) {
+				mine.completeExceptionally(failure);
 			}
-			opened.closeAsync();
-			return kept;
+			else {
+				mine.complete(keep(opened));
+			}
 		});
+		return mine;
+	}
+
+	private StatefulConnection<String, String> keep(StatefulConnection<String, String> opened) {
+		StatefulConnection<String, String> kept = this.connection.compareAndExchange(null, opened);
+		if (kept == null) {
+			return opened;
+		}
+		opened.closeAsync();
+		return kept;
 	}
 
 	/**
