@@ -36,7 +36,17 @@ final class RedisSession {
 
 	private final AtomicReference<@Nullable StatefulConnection<String, String>> connection = new AtomicReference<>();
 
-	RedisSession(Function<ClientResources, RedisConnector> connector) {
+	private final Duration connectTimeout;
+
+	/**
+	 * How long a connect may take (the connect timeout, and a second for DNS and the
+	 * handshake) before whoever needs a connection starts another.
+	 */
+	private final Duration connectPatience;
+
+	RedisSession(Function<ClientResources, RedisConnector> connector, Duration connectTimeout) {
+		this.connectTimeout = connectTimeout;
+		this.connectPatience = connectTimeout.plusSeconds(1);
 		// A dedicated Lettuce client: commands fail at once while Redis is away (the
 		// gateway then enforces its local share), and Lettuce reconnects within a second.
 		// No command latency statistics: nothing reads them, and stopping them parks the
@@ -54,11 +64,11 @@ final class RedisSession {
 	 * connection that opens after that wait is kept all the same (see {@link #open}).
 	 * @return null when connected, else why not (the next command connects again)
 	 */
-	@Nullable Throwable connectAtStartup(Duration connectTimeout) {
+	@Nullable Throwable connectAtStartup() {
 		try {
-			StatefulConnection<String, String> connected = open().get(connectTimeout.toMillis() + 1000,
+			StatefulConnection<String, String> connected = open().get(this.connectPatience.toMillis(),
 					TimeUnit.MILLISECONDS);
-			RedisScripts.loadAll(this.redis.commands(connected), connectTimeout);
+			RedisScripts.loadAll(this.redis.commands(connected), this.connectTimeout);
 			return null;
 		}
 		catch (ExecutionException | TimeoutException ex) {
@@ -88,9 +98,15 @@ final class RedisSession {
 	/**
 	 * The connect under way, if any: every command that finds no connection meanwhile
 	 * waits for this one, so a burst (requests just after a connection was dropped, or
-	 * heartbeats while a connect hangs) makes one connect, not one each.
+	 * heartbeats while a connect hangs) makes one connect, not one each. One older than
+	 * {@link #connectPatience} is not waited for: a server that accepts the connection
+	 * and never answers (a hung process) would hold it for Lettuce's handshake timeout, a
+	 * minute, though Sentinel or the cluster may name another by then.
 	 */
-	private final AtomicReference<@Nullable CompletableFuture<StatefulConnection<String, String>>> opening = new AtomicReference<>();
+	private final AtomicReference<@Nullable Opening> opening = new AtomicReference<>();
+
+	private record Opening(CompletableFuture<StatefulConnection<String, String>> connection, long startedNanos) {
+	}
 
 	/**
 	 * The connect under way, or a new one. Its connection is kept when it opens (or
@@ -99,10 +115,16 @@ final class RedisSession {
 	 * reconnect, with Lettuce's watchdog) for good.
 	 */
 	private CompletableFuture<StatefulConnection<String, String>> open() {
-		CompletableFuture<StatefulConnection<String, String>> mine = new CompletableFuture<>();
-		CompletableFuture<StatefulConnection<String, String>> current = this.opening.compareAndExchange(null, mine);
-		if (current != null) {
-			return current;
+		long now = System.nanoTime();
+		Opening current = this.opening.get();
+		if (current != null && now - current.startedNanos() < this.connectPatience.toNanos()) {
+			return current.connection();
+		}
+		Opening mine = new Opening(new CompletableFuture<>(), now);
+		if (!this.opening.compareAndSet(current, mine)) {
+			// Another command started one just now: wait for that.
+			Opening other = this.opening.get();
+			return (other != null) ? other.connection() : open();
 		}
 		CompletableFuture<StatefulConnection<String, String>> connecting;
 		try {
@@ -113,15 +135,15 @@ final class RedisSession {
 		}
 		connecting.whenComplete((opened, failure) -> {
 			// Cleared first, so that whoever the answer wakes can start the next connect.
-			this.opening.set(null);
+			this.opening.compareAndSet(mine, null);
 			if (failure != null) {
-				mine.completeExceptionally(failure);
+				mine.connection().completeExceptionally(failure);
 			}
 			else {
-				mine.complete(keep(opened));
+				mine.connection().complete(keep(opened));
 			}
 		});
-		return mine;
+		return mine.connection();
 	}
 
 	private StatefulConnection<String, String> keep(StatefulConnection<String, String> opened) {

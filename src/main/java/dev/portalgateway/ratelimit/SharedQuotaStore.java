@@ -64,11 +64,11 @@ public class SharedQuotaStore {
 			String keyFingerprint, int expectedReplicas, Duration timeout, MeterRegistry meters) {
 		this.prefix = "{gw:" + keyFingerprint + "}:";
 		this.timeout = timeout;
-		this.session = new RedisSession(connector);
+		this.session = new RedisSession(connector, connectTimeout);
 		this.health = new StoreHealth(meters);
 		this.heartbeats = new Heartbeats(this.session, this.health, this.prefix + "replicas", expectedReplicas, timeout,
 				meters);
-		Throwable notConnected = this.session.connectAtStartup(connectTimeout);
+		Throwable notConnected = this.session.connectAtStartup();
 		if (notConnected != null) {
 			this.health.degradeNow(notConnected, replicas());
 		}

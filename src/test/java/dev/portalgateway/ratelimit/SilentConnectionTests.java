@@ -80,6 +80,21 @@ class SilentConnectionTests extends RedisStores {
 		assertThat(this.relay.openFrozen()).isZero();
 	}
 
+	@Test
+	void aConnectThatHangsPastTheConnectTimeoutIsNotWaitedForAnyLonger() {
+		this.relay.hold();
+		this.relay.freezeOpenLinks();
+		Poll.until(Duration.ofSeconds(30), () -> this.relay.accepted() == 2,
+				() -> "The store did not try to connect again (" + state() + ")");
+		// The held connect would wait for Lettuce's handshake timeout (a minute); after
+		// the connect timeout (2 s) and a second, the next heartbeat starts another.
+		Poll.until(Duration.ofSeconds(10), () -> this.relay.accepted() >= 3,
+				() -> "The store kept waiting for a connect that hangs (" + state() + ")");
+		this.relay.release();
+		Poll.until(Duration.ofSeconds(10), () -> !this.store.isDegraded() && this.relay.open() == 1,
+				() -> "The store did not recover, or left a connection open (" + state() + ")");
+	}
+
 	private String state() {
 		return "degraded " + this.store.isDegraded() + ", accepted " + this.relay.accepted() + ", open "
 				+ this.relay.open() + ", of which silent " + this.relay.openFrozen();
