@@ -217,6 +217,25 @@ public final class RedisProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Stops the process (SIGSTOP), as a hung node: connections are still accepted,
+	 * nothing is answered. {@link #kill} ends it.
+	 */
+	public void freeze() {
+		try {
+			Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(this.process.pid())).start();
+			if (!stop.waitFor(5, TimeUnit.SECONDS) || stop.exitValue() != 0) {
+				throw new IllegalStateException("kill -STOP failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	/** Kills the process at once (SIGKILL), as a crashed node. */
 	public void kill() {
 		this.process.destroyForcibly();

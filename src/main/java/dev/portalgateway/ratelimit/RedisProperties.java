@@ -111,7 +111,13 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 		return (value == null || value.isBlank()) ? null : value;
 	}
 
-	/** The address for Lettuce. */
+	/**
+	 * The address for Lettuce. Its timeout, Lettuce's own for handshakes, sentinel
+	 * queries and topology reads, is the connect timeout: Lettuce's default, a minute,
+	 * would let one hung server (a stopped process still accepts connections) hold a
+	 * topology refresh, or a new connection, that long. The store's commands have shorter
+	 * timeouts of their own.
+	 */
 	public RedisURI toUri() {
 		RedisURI uri;
 		Sentinel sentinels = this.sentinel;
@@ -119,23 +125,26 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 			uri = RedisURI.create(this.url);
 		}
 		else {
-			RedisURI.Builder builder = (sentinels != null) ? sentinels.builder(this.ssl.enabled())
+			RedisURI.Builder builder = (sentinels != null) ? sentinels.builder(this.ssl.enabled(), this.connectTimeout)
 					: RedisURI.builder().withHost(this.host).withPort(this.port);
 			builder.withDatabase(this.database).withSsl(this.ssl.enabled());
 			authenticate(builder, this.username, this.password);
 			uri = builder.build();
 		}
+		uri.setTimeout(this.connectTimeout);
 		return uri;
 	}
 
 	/**
 	 * The nodes of the Redis Cluster to learn the topology from, each with the
-	 * credentials and TLS of the others (only with {@code spring.data.redis.cluster}).
+	 * credentials and TLS of the others (only with {@code spring.data.redis.cluster}),
+	 * and the connect timeout as Lettuce's own (see {@link #toUri()}): it bounds each
+	 * node's answer to a topology read.
 	 */
 	public List<RedisURI> clusterUris() {
 		Cluster nodes = java.util.Objects.requireNonNull(this.cluster, "not a Redis Cluster");
 		return nodes.nodes().stream().map((node) -> {
-			RedisURI.Builder builder = address(node).withSsl(this.ssl.enabled());
+			RedisURI.Builder builder = address(node).withSsl(this.ssl.enabled()).withTimeout(this.connectTimeout);
 			authenticate(builder, this.username, this.password);
 			return builder.build();
 		}).toList();
@@ -216,11 +225,11 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 		}
 
 		/** The master's address, through the sentinels. */
-		RedisURI.Builder builder(boolean ssl) {
+		RedisURI.Builder builder(boolean ssl, Duration timeout) {
 			RedisURI.Builder builder = RedisURI.builder()
 				.withSentinelMasterId(java.util.Objects.requireNonNull(this.master));
 			for (String node : java.util.Objects.requireNonNull(this.nodes)) {
-				RedisURI.Builder sentinel = address(node).withSsl(ssl);
+				RedisURI.Builder sentinel = address(node).withSsl(ssl).withTimeout(timeout);
 				authenticate(sentinel, this.username, this.password);
 				builder.withSentinel(sentinel.build());
 			}

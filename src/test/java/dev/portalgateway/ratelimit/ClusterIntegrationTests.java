@@ -125,6 +125,40 @@ class ClusterIntegrationTests extends ReplicaFleet {
 		}
 	}
 
+	@Test
+	void aStoreFindsThePromotedReplicaWhileTheOldMasterHangs() {
+		// A hung master (a stopped process) still accepts connections and answers
+		// nothing: every topology read waits for it, as long as Lettuce's own timeout.
+		this.redis = TestRedisCluster.start();
+		RedisProperties properties = new RedisProperties(null, null, null, null, null, null, null, null, null,
+				new RedisProperties.Cluster(List.of(this.redis.nodesProperty().split(",")), null));
+		SharedQuotaStore store = new SharedQuotaStore(properties, null, "hung", 1,
+				DurationStyle.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT), new SimpleMeterRegistry());
+		try {
+			assertThat(Await.value(store.heartbeat())).isOne();
+			store.startHeartbeats();
+			int holder = holderOfTheKeys();
+			RedisProcess master = this.redis.masters().get(holder);
+			master.freeze();
+			try {
+				Poll.until(Duration.ofSeconds(10), store::isDegraded, () -> "The store did not notice the hung master");
+				// The cluster's node timeout (1 s here) and an election; then each
+				// topology
+				// read waits for the hung master at most the connect timeout (2 s), not
+				// Lettuce's default of a minute.
+				Poll.until(Duration.ofSeconds(20), () -> !store.isDegraded(),
+						() -> "The store stayed on the hung master:\n" + this.redis.logs());
+				assertThat(this.redis.replicaOf(holder).commands().keys("{gw:hung}:replicas")).hasSize(1);
+			}
+			finally {
+				master.kill();
+			}
+		}
+		finally {
+			store.stopHeartbeats();
+		}
+	}
+
 	/**
 	 * The master that holds the gateway's keys (one slot), once heartbeats wrote them.
 	 */
