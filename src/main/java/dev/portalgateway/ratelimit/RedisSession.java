@@ -100,8 +100,9 @@ final class RedisSession {
 	 * waits for this one, so a burst (requests just after a connection was dropped, or
 	 * heartbeats while a connect hangs) makes one connect, not one each. One older than
 	 * {@link #connectPatience} is not waited for: a server that accepts the connection
-	 * and never answers (a hung process) would hold it for Lettuce's handshake timeout, a
-	 * minute, though Sentinel or the cluster may name another by then.
+	 * and never answers (a hung process) holds it for Lettuce's handshake timeout (the
+	 * connect timeout as {@link RedisProperties} sets it, a minute by Lettuce's default),
+	 * though Sentinel or the cluster may name another server by then.
 	 */
 	private final AtomicReference<@Nullable Opening> opening = new AtomicReference<>();
 

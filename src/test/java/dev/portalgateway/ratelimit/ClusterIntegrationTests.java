@@ -2,6 +2,7 @@ package dev.portalgateway.ratelimit;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.portalgateway.Await;
@@ -97,58 +98,58 @@ class ClusterIntegrationTests extends ReplicaFleet {
 		// the store drops the connection after failed heartbeats, and a new connection
 		// reads the topology first.
 		this.redis = TestRedisCluster.start();
-		List<RedisURI> nodes = new RedisProperties(null, null, null, null, null, null, null, null, null,
-				new RedisProperties.Cluster(List.of(this.redis.nodesProperty().split(",")), null))
-			.clusterUris();
+		List<RedisURI> nodes = clusterProperties().clusterUris();
 		ClusterClientOptions neverRefreshes = ClusterClientOptions.builder()
 			.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().build())
 			.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
 			.build();
 		SharedQuotaStore store = new SharedQuotaStore(
 				(resources) -> new RedisConnector.Cluster(nodes, neverRefreshes, resources), Duration.ofSeconds(2),
-				"stale", 1, DurationStyle.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT),
-				new SimpleMeterRegistry());
-		try {
-			assertThat(Await.value(store.heartbeat())).isOne();
-			store.startHeartbeats();
-			int holder = holderOfTheKeys();
-			this.redis.masters().get(holder).kill();
-			Poll.until(Duration.ofSeconds(10), store::isDegraded, () -> "The store did not notice the dead master");
-			// The cluster's node timeout (1 s here) and an election, then at most
-			// RECONNECT_AFTER failed heartbeats, a second or two each.
-			Poll.until(Duration.ofSeconds(30), () -> !store.isDegraded(),
-					() -> "The store stayed on the dead master:\n" + this.redis.logs());
-			assertThat(this.redis.replicaOf(holder).commands().keys("{gw:stale}:replicas")).hasSize(1);
-		}
-		finally {
-			store.stopHeartbeats();
-		}
+				"stale", 1, DEFAULT_REDIS_TIMEOUT, new SimpleMeterRegistry());
+		// The cluster's node timeout (1 s here) and an election, then at most
+		// RECONNECT_AFTER failed heartbeats, a second or two each.
+		assertStoreFindsThePromotedReplica(store, "stale", RedisProcess::kill, Duration.ofSeconds(30));
 	}
 
 	@Test
 	void aStoreFindsThePromotedReplicaWhileTheOldMasterHangs() {
 		// A hung master (a stopped process) still accepts connections and answers
-		// nothing: every topology read waits for it, as long as Lettuce's own timeout.
+		// nothing: every topology read waits for it, for Lettuce's own timeout, which is
+		// the connect timeout (2 s) rather than Lettuce's default of a minute.
 		this.redis = TestRedisCluster.start();
-		RedisProperties properties = new RedisProperties(null, null, null, null, null, null, null, null, null,
+		SharedQuotaStore store = new SharedQuotaStore(clusterProperties(), null, "hung", 1, DEFAULT_REDIS_TIMEOUT,
+				new SimpleMeterRegistry());
+		assertStoreFindsThePromotedReplica(store, "hung", RedisProcess::freeze, Duration.ofSeconds(20));
+	}
+
+	private static final Duration DEFAULT_REDIS_TIMEOUT = DurationStyle
+		.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT);
+
+	/** The settings of a gateway on this cluster: all its nodes, the rest defaults. */
+	private RedisProperties clusterProperties() {
+		return new RedisProperties(null, null, null, null, null, null, null, null, null,
 				new RedisProperties.Cluster(List.of(this.redis.nodesProperty().split(",")), null));
-		SharedQuotaStore store = new SharedQuotaStore(properties, null, "hung", 1,
-				DurationStyle.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT), new SimpleMeterRegistry());
+	}
+
+	/**
+	 * Fails the master that holds the store's keys as {@code failure} does, then waits
+	 * for the store to be degraded, and back on the promoted replica within
+	 * {@code within}; closes the store and kills that master at the end.
+	 */
+	private void assertStoreFindsThePromotedReplica(SharedQuotaStore store, String fingerprint,
+			Consumer<RedisProcess> failure, Duration within) {
 		try {
 			assertThat(Await.value(store.heartbeat())).isOne();
 			store.startHeartbeats();
 			int holder = holderOfTheKeys();
 			RedisProcess master = this.redis.masters().get(holder);
-			master.freeze();
 			try {
-				Poll.until(Duration.ofSeconds(10), store::isDegraded, () -> "The store did not notice the hung master");
-				// The cluster's node timeout (1 s here) and an election; then each
-				// topology
-				// read waits for the hung master at most the connect timeout (2 s), not
-				// Lettuce's default of a minute.
-				Poll.until(Duration.ofSeconds(20), () -> !store.isDegraded(),
-						() -> "The store stayed on the hung master:\n" + this.redis.logs());
-				assertThat(this.redis.replicaOf(holder).commands().keys("{gw:hung}:replicas")).hasSize(1);
+				failure.accept(master);
+				Poll.until(Duration.ofSeconds(10), store::isDegraded, () -> "The store did not notice the master");
+				Poll.until(within, () -> !store.isDegraded(),
+						() -> "The store stayed on the failed master:\n" + this.redis.logs());
+				assertThat(this.redis.replicaOf(holder).commands().keys("{gw:" + fingerprint + "}:replicas"))
+					.hasSize(1);
 			}
 			finally {
 				master.kill();

@@ -60,12 +60,7 @@ class SilentConnectionTests extends RedisStores {
 
 	@Test
 	void aConnectThatHangsIsSharedByEveryoneWaitingAndKeptWhenItOpens() {
-		this.relay.hold();
-		this.relay.freezeOpenLinks();
-		// The silent connection is dropped, and a heartbeat starts a connect that the
-		// relay holds (past the heartbeat's timeout, so it gives up on it).
-		Poll.until(Duration.ofSeconds(30), () -> this.relay.accepted() == 2,
-				() -> "The store did not try to connect again (" + state() + ")");
+		holdTheConnectAfterTheSilentConnection();
 		// A burst of commands meanwhile (and the heartbeats after it) wait for that
 		// connect rather than starting one each.
 		for (int i = 0; i < 20; i++) {
@@ -82,17 +77,27 @@ class SilentConnectionTests extends RedisStores {
 
 	@Test
 	void aConnectThatHangsPastTheConnectTimeoutIsNotWaitedForAnyLonger() {
-		this.relay.hold();
-		this.relay.freezeOpenLinks();
-		Poll.until(Duration.ofSeconds(30), () -> this.relay.accepted() == 2,
-				() -> "The store did not try to connect again (" + state() + ")");
-		// The held connect would wait for Lettuce's handshake timeout (a minute); after
-		// the connect timeout (2 s) and a second, the next heartbeat starts another.
+		holdTheConnectAfterTheSilentConnection();
+		// The held connect waits for Lettuce's handshake timeout (its default here, a
+		// minute; the gateway's settings make it the connect timeout); after the connect
+		// timeout (2 s) and a second, the next heartbeat starts another all the same.
 		Poll.until(Duration.ofSeconds(10), () -> this.relay.accepted() >= 3,
 				() -> "The store kept waiting for a connect that hangs (" + state() + ")");
 		this.relay.release();
 		Poll.until(Duration.ofSeconds(10), () -> !this.store.isDegraded() && this.relay.open() == 1,
 				() -> "The store did not recover, or left a connection open (" + state() + ")");
+	}
+
+	/**
+	 * Makes the connection silent and holds new ones: the heartbeats drop the silent one,
+	 * and the next starts a connect that the relay holds (past the heartbeat's timeout,
+	 * so it gives up on it).
+	 */
+	private void holdTheConnectAfterTheSilentConnection() {
+		this.relay.hold();
+		this.relay.freezeOpenLinks();
+		Poll.until(Duration.ofSeconds(30), () -> this.relay.accepted() == 2,
+				() -> "The store did not try to connect again (" + state() + ")");
 	}
 
 	private String state() {
