@@ -125,13 +125,16 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 			uri = RedisURI.create(this.url);
 		}
 		else {
-			RedisURI.Builder builder = (sentinels != null) ? sentinels.builder(this.ssl.enabled(), this.connectTimeout)
+			RedisURI.Builder builder = (sentinels != null) ? sentinels.builder(this.ssl.enabled())
 					: RedisURI.builder().withHost(this.host).withPort(this.port);
 			builder.withDatabase(this.database).withSsl(this.ssl.enabled());
 			authenticate(builder, this.username, this.password);
 			uri = builder.build();
 		}
 		uri.setTimeout(this.connectTimeout);
+		// The sentinels come out of the builder with Lettuce's default
+		// (RedisPropertiesTests).
+		uri.getSentinels().forEach((sentinel) -> sentinel.setTimeout(this.connectTimeout));
 		return uri;
 	}
 
@@ -225,11 +228,11 @@ public record RedisProperties(@Nullable String url, String host, int port, @Null
 		}
 
 		/** The master's address, through the sentinels. */
-		RedisURI.Builder builder(boolean ssl, Duration timeout) {
+		RedisURI.Builder builder(boolean ssl) {
 			RedisURI.Builder builder = RedisURI.builder()
 				.withSentinelMasterId(java.util.Objects.requireNonNull(this.master));
 			for (String node : java.util.Objects.requireNonNull(this.nodes)) {
-				RedisURI.Builder sentinel = address(node).withSsl(ssl).withTimeout(timeout);
+				RedisURI.Builder sentinel = address(node).withSsl(ssl);
 				authenticate(sentinel, this.username, this.password);
 				builder.withSentinel(sentinel.build());
 			}

@@ -79,4 +79,30 @@ class RedisPropertiesTests {
 		assertThat(properties.toString()).doesNotContain("s3cret").doesNotContain("sentinel-pw");
 	}
 
+	@Test
+	void lettucesOwnTimeoutIsTheConnectTimeoutEverywhere() {
+		// Lettuce's default (a minute) would let one hung server hold a handshake or a
+		// cluster's topology read that long (ClusterIntegrationTests shows the cluster).
+		Duration connect = Duration.ofMillis(1500);
+		assertThat(
+				new RedisProperties(null, "redis.platform", 6380, null, null, null, null, connect).toUri().getTimeout())
+			.isEqualTo(connect);
+		assertThat(
+				new RedisProperties("redis://cache.example:6390", null, null, null, null, null, null, connect).toUri()
+					.getTimeout())
+			.isEqualTo(connect);
+		RedisURI sentinel = new RedisProperties(null, null, null, null, null, null, null, connect,
+				new RedisProperties.Sentinel("gateway-master", List.of("10.0.0.1:26379", "10.0.0.2:26379"), null, null),
+				null)
+			.toUri();
+		assertThat(sentinel.getTimeout()).isEqualTo(connect);
+		assertThat(sentinel.getSentinels()).extracting(RedisURI::getTimeout).containsOnly(connect);
+		assertThat(new RedisProperties(null, null, null, null, null, null, null, connect, null,
+				new RedisProperties.Cluster(List.of("10.0.0.1:7000", "10.0.0.2:7000"), null))
+			.clusterUris()).extracting(RedisURI::getTimeout).containsOnly(connect);
+		// And the default connect timeout, 2 s, when none is set.
+		assertThat(new RedisProperties(null, null, null, null, null, null, null, null).toUri().getTimeout())
+			.isEqualTo(Duration.ofSeconds(2));
+	}
+
 }
