@@ -38,15 +38,8 @@ final class RedisSession {
 
 	private final Duration connectTimeout;
 
-	/**
-	 * How long a connect may take (the connect timeout, and a second for DNS and the
-	 * handshake) before whoever needs a connection starts another.
-	 */
-	private final Duration connectPatience;
-
 	RedisSession(Function<ClientResources, RedisConnector> connector, Duration connectTimeout) {
 		this.connectTimeout = connectTimeout;
-		this.connectPatience = connectTimeout.plusSeconds(1);
 		// A dedicated Lettuce client: commands fail at once while Redis is away (the
 		// gateway then enforces its local share), and Lettuce reconnects within a second.
 		// No command latency statistics: nothing reads them, and stopping them parks the
@@ -66,7 +59,7 @@ final class RedisSession {
 	 */
 	@Nullable Throwable connectAtStartup() {
 		try {
-			StatefulConnection<String, String> connected = open().get(this.connectPatience.toMillis(),
+			StatefulConnection<String, String> connected = open().get(this.connectTimeout.toMillis() + 1000,
 					TimeUnit.MILLISECONDS);
 			RedisScripts.loadAll(this.redis.commands(connected), this.connectTimeout);
 			return null;
@@ -98,16 +91,11 @@ final class RedisSession {
 	/**
 	 * The connect under way, if any: every command that finds no connection meanwhile
 	 * waits for this one, so a burst (requests just after a connection was dropped, or
-	 * heartbeats while a connect hangs) makes one connect, not one each. One older than
-	 * {@link #connectPatience} is not waited for: a server that accepts the connection
-	 * and never answers (a hung process) holds it for Lettuce's handshake timeout (the
-	 * connect timeout as {@link RedisProperties} sets it, a minute by Lettuce's default),
-	 * though Sentinel or the cluster may name another server by then.
+	 * heartbeats while a connect hangs) makes one connect, not one each. A connect ends
+	 * within Lettuce's own timeouts, which {@link RedisProperties} makes the connect
+	 * timeout (a hung server would otherwise hold it for a minute).
 	 */
-	private final AtomicReference<@Nullable Opening> opening = new AtomicReference<>();
-
-	private record Opening(CompletableFuture<StatefulConnection<String, String>> connection, long startedNanos) {
-	}
+	private final AtomicReference<@Nullable CompletableFuture<StatefulConnection<String, String>>> opening = new AtomicReference<>();
 
 	/**
 	 * The connect under way, or a new one. Its connection is kept when it opens (or
@@ -116,16 +104,10 @@ final class RedisSession {
 	 * reconnect, with Lettuce's watchdog) for good.
 	 */
 	private CompletableFuture<StatefulConnection<String, String>> open() {
-		long now = System.nanoTime();
-		Opening current = this.opening.get();
-		if (current != null && now - current.startedNanos() < this.connectPatience.toNanos()) {
-			return current.connection();
-		}
-		Opening mine = new Opening(new CompletableFuture<>(), now);
-		if (!this.opening.compareAndSet(current, mine)) {
-			// Another command started one just now: wait for that.
-			Opening other = this.opening.get();
-			return (other != null) ? other.connection() : open();
+		CompletableFuture<StatefulConnection<String, String>> mine = new CompletableFuture<>();
+		CompletableFuture<StatefulConnection<String, String>> current = this.opening.compareAndExchange(null, mine);
+		if (current != null) {
+			return current;
 		}
 		CompletableFuture<StatefulConnection<String, String>> connecting;
 		try {
@@ -136,15 +118,15 @@ final class RedisSession {
 		}
 		connecting.whenComplete((opened, failure) -> {
 			// Cleared first, so that whoever the answer wakes can start the next connect.
-			this.opening.compareAndSet(mine, null);
+			this.opening.set(null);
 			if (failure != null) {
-				mine.connection().completeExceptionally(failure);
+				mine.completeExceptionally(failure);
 			}
 			else {
-				mine.connection().complete(keep(opened));
+				mine.complete(keep(opened));
 			}
 		});
-		return mine.connection();
+		return mine;
 	}
 
 	private StatefulConnection<String, String> keep(StatefulConnection<String, String> opened) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.time.Duration;
 
 import dev.portalgateway.Poll;
-import io.lettuce.core.RedisURI;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,9 +30,11 @@ class SilentConnectionTests extends RedisStores {
 	@BeforeEach
 	void startStoreBehindRelay() throws IOException {
 		this.relay = SilentRelay.to(redis.port());
-		this.store = new SharedQuotaStore(RedisURI.create("redis://127.0.0.1:" + this.relay.port()),
-				Duration.ofSeconds(2), "silent", 1,
-				DurationStyle.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT), new SimpleMeterRegistry());
+		// As the gateway makes it: the relay's address, the other settings at their
+		// defaults (connect timeout 2 s).
+		this.store = new SharedQuotaStore(
+				new RedisProperties(null, "127.0.0.1", this.relay.port(), null, null, null, null, null), null, "silent",
+				1, DurationStyle.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT), new SimpleMeterRegistry());
 		this.store.startHeartbeats();
 		Poll.until(Duration.ofSeconds(10), () -> !this.store.isDegraded() && this.relay.open() == 1,
 				() -> "The store did not connect through the relay (" + state() + ")");
@@ -78,9 +79,10 @@ class SilentConnectionTests extends RedisStores {
 	@Test
 	void aConnectThatHangsPastTheConnectTimeoutIsNotWaitedForAnyLonger() {
 		holdTheConnectAfterTheSilentConnection();
-		// The held connect waits for Lettuce's handshake timeout (its default here, a
-		// minute; the gateway's settings make it the connect timeout); after the connect
-		// timeout (2 s) and a second, the next heartbeat starts another all the same.
+		// The held connect ends with Lettuce's handshake timeout, which the gateway's
+		// settings make the connect timeout (2 s; Lettuce's default is a minute); the
+		// next
+		// heartbeat then starts another.
 		Poll.until(Duration.ofSeconds(10), () -> this.relay.accepted() >= 3,
 				() -> "The store kept waiting for a connect that hangs (" + state() + ")");
 		this.relay.release();
