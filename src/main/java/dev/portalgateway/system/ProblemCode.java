@@ -36,6 +36,10 @@ public enum ProblemCode {
 
 	PAYLOAD_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Payload too large"),
 
+	URI_TOO_LONG(HttpStatus.URI_TOO_LONG, "Request line too long"),
+
+	HEADERS_TOO_LARGE(HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request headers too large"),
+
 	UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
 
 	ORGANIZATION_NOT_FOUND(HttpStatus.NOT_FOUND, "Organization not found"),

@@ -1,0 +1,159 @@
+package dev.portalgateway.system;
+
+import java.util.List;
+
+import dev.portalgateway.system.GatewayProblem.FieldError;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import org.jspecify.annotations.Nullable;
+import reactor.netty.NettyPipeline;
+import reactor.netty.http.server.HttpServer;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.reactor.netty.autoconfigure.NettyServerProperties;
+import org.springframework.boot.web.server.autoconfigure.ServerProperties;
+import org.springframework.http.CacheControl;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
+import org.springframework.stereotype.Component;
+
+/**
+ * Problem answers for requests that never reach the gateway's handlers, because HTTP
+ * itself could not read them: headers larger than
+ * {@code server.max-http-request-header-size} (431), a request line longer than
+ * {@code server.netty.max-initial-line-length} (414), a malformed request line, header or
+ * framing (400), or a request target that is not a URI (400: WebFlux's adapter answers it
+ * before any filter runs).
+ * <p>
+ * Reactor Netty and WebFlux answer these with the status and an empty body; a caller then
+ * sees a bare 431 with nothing saying which limit it hit (a JWT with many claims, a proxy
+ * adding headers). This handler sits right after the HTTP codec on each connection and
+ * gives exactly those answers (one of these statuses, no body, no content type: the
+ * gateway's own problems always have both) the body and headers every other problem has:
+ * {@code application/problem+json} with a stable {@code code}, the field, a new request
+ * id (echoed in {@code X-Request-Id}) and {@code Cache-Control: no-store}. The status and
+ * {@code Connection: close} stay as they were. The codec still drops the body of an
+ * answer to {@code HEAD}.
+ */
+@Component
+class MalformedRequests implements NettyServerCustomizer {
+
+	/** The handler's name in each connection's pipeline. */
+	static final String NAME = "portal-gateway.malformedRequests";
+
+	private final JsonMapper mapper;
+
+	private final long maxHeaderBytes;
+
+	private final long maxLineBytes;
+
+	MalformedRequests(JsonMapper.Builder mapper, ServerProperties server, NettyServerProperties netty) {
+		// The mix-in WebFlux's JSON encoder adds: the problem's properties (code,
+		// errors, request_id) as members of the object, as every other problem has them.
+		this.mapper = mapper.addMixIn(ProblemDetail.class, ProblemDetailJacksonMixin.class).build();
+		this.maxHeaderBytes = server.getMaxHttpRequestHeaderSize().toBytes();
+		this.maxLineBytes = netty.getMaxInitialLineLength().toBytes();
+	}
+
+	@Override
+	public HttpServer apply(HttpServer server) {
+		return server.doOnChannelInit((observer, channel, address) -> {
+			ChannelPipeline pipeline = channel.pipeline();
+			// HTTP/1.1, the gateway's protocol; a pipeline without the codec is left
+			// alone.
+			if (pipeline.get(NettyPipeline.HttpCodec) != null) {
+				pipeline.addAfter(NettyPipeline.HttpCodec, NAME, new Handler());
+			}
+		});
+	}
+
+	/**
+	 * The problem for an empty answer with {@code status} (400, 414 or 431).
+	 * @param status the answer's status
+	 * @param decodingFailure why HTTP could not read the request, or null if it could
+	 * @return the problem, without its request id
+	 */
+	GatewayProblem problemFor(int status, @Nullable Throwable decodingFailure) {
+		if (status == ProblemCode.HEADERS_TOO_LARGE.status().value()) {
+			return new GatewayProblem(ProblemCode.HEADERS_TOO_LARGE, "The request's headers are too large.").withErrors(
+					List.of(new FieldError("headers", "must be at most " + this.maxHeaderBytes + " bytes in all")));
+		}
+		if (status == ProblemCode.URI_TOO_LONG.status().value()) {
+			return new GatewayProblem(ProblemCode.URI_TOO_LONG, "The request line is too long.").withErrors(
+					List.of(new FieldError("uri", "the request line (method, path, query, version) must be at most "
+							+ this.maxLineBytes + " bytes")));
+		}
+		if (decodingFailure != null) {
+			return new GatewayProblem(ProblemCode.INVALID_REQUEST, "The request is not valid HTTP/1.1.").withErrors(
+					List.of(new FieldError("request", "the request line, a header or the framing is malformed")));
+		}
+		// Read as HTTP, but its target is not a URI (WebFlux answers 400 before any
+		// filter).
+		return new GatewayProblem(ProblemCode.INVALID_REQUEST, "The request's path or query is not a valid URI.")
+			.withErrors(List.of(new FieldError("uri", "must be a valid URI (check its percent-encoding)")));
+	}
+
+	private byte[] render(GatewayProblem problem, String requestId) {
+		problem.getBody().setProperty("request_id", requestId);
+		return this.mapper.writeValueAsBytes(problem.getBody());
+	}
+
+	/**
+	 * One per connection: notes why HTTP could not read a request (the codec passes the
+	 * failed request on; Reactor Netty answers it), and fills in the empty answer.
+	 */
+	private final class Handler extends ChannelDuplexHandler {
+
+		private @Nullable Throwable decodingFailure;
+
+		@Override
+		public void channelRead(ChannelHandlerContext context, Object message) {
+			if (message instanceof HttpRequest request) {
+				DecoderResult result = request.decoderResult();
+				// Such a request is the connection's last: Reactor Netty closes it. (A
+				// request pipelined behind one whose target is not a URI may fail before
+				// that one is answered, which is then said to be malformed, not its URI:
+				// 400 invalid_request either way.)
+				this.decodingFailure = result.isFailure() ? result.cause() : null;
+			}
+			context.fireChannelRead(message);
+		}
+
+		@Override
+		public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) {
+			context.write((message instanceof FullHttpResponse response && isBare(response)) ? withProblem(response)
+					: message, promise);
+		}
+
+		private boolean isBare(FullHttpResponse response) {
+			int status = response.status().code();
+			return (status == 400 || status == 414 || status == 431) && !response.content().isReadable()
+					&& !response.headers().contains(HttpHeaderNames.CONTENT_TYPE);
+		}
+
+		private FullHttpResponse withProblem(FullHttpResponse response) {
+			GatewayProblem problem = problemFor(response.status().code(), this.decodingFailure);
+			String requestId = Uuids.random();
+			FullHttpResponse answer = response.replace(Unpooled.wrappedBuffer(render(problem, requestId)));
+			response.release();
+			HttpHeaders headers = answer.headers();
+			headers.set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+			headers.setInt(HttpHeaderNames.CONTENT_LENGTH, answer.content().readableBytes());
+			headers.set(HttpHeaderNames.CACHE_CONTROL, CacheControl.noStore().getHeaderValue());
+			headers.set(RequestIds.HEADER, requestId);
+			return answer;
+		}
+
+	}
+
+}

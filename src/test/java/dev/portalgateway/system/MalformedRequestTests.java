@@ -1,0 +1,177 @@
+package dev.portalgateway.system;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+import dev.portalgateway.OpenApiContract;
+import dev.portalgateway.StubbedWorkOs;
+import dev.portalgateway.TestCallers;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Requests HTTP itself cannot read (headers or request line over the limits, malformed
+ * syntax, a target that is not a URI) get a problem like any other, over plain sockets at
+ * the default limits: Reactor Netty and WebFlux alone answer them with an empty body.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
+@StubbedWorkOs
+class MalformedRequestTests {
+
+	private static final String AUTHORIZATION = "Authorization: Bearer " + TestCallers.BILLING_TOKEN + "\r\n";
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	JsonMapper mapper;
+
+	@Test
+	void headersOverTheLimitAre431NamingTheHeadersAndTheLimit() throws IOException {
+		// Boot's default limit, 8 KiB for all the headers: a JWT with many claims.
+		String request = "GET /v1/provider-icons HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "X-Claims: "
+				+ "c".repeat(9 * 1024) + "\r\n\r\n";
+		Answer answer = send(request);
+		assertThat(answer.statusLine()).isEqualTo("HTTP/1.1 431 Request Header Fields Too Large");
+		assertProblem(answer, "headers_too_large", "headers");
+		assertThat(answer.body().get("errors").get(0).get("message").asString()).contains("8192 bytes");
+		assertThat(answer.head()).containsIgnoringCase("connection: close");
+		// The caller's token is not echoed anywhere.
+		assertThat(answer.raw()).doesNotContain(TestCallers.BILLING_TOKEN);
+	}
+
+	@Test
+	void aRequestLineOverTheLimitIs414NamingTheUri() throws IOException {
+		Answer answer = send("GET /v1/provider-icons?provider=" + "p".repeat(5000) + " HTTP/1.1\r\nHost: localhost\r\n"
+				+ AUTHORIZATION + "\r\n");
+		assertThat(answer.statusLine()).startsWith("HTTP/1.1 414 ");
+		assertProblem(answer, "uri_too_long", "uri");
+		assertThat(answer.body().get("errors").get(0).get("message").asString()).contains("4096 bytes");
+	}
+
+	@Test
+	void malformedHttpIs400InvalidRequest() throws IOException {
+		for (String request : new String[] {
+				// A header name with a space.
+				"GET /v1/provider-icons HTTP/1.1\r\nHost: localhost\r\nBad Header: x\r\n\r\n",
+				// Both framings at once (request smuggling).
+				"POST /v1/portal-links HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+						+ "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+				"POST /v1/portal-links HTTP/1.1\r\nHost: localhost\r\nContent-Length: five\r\n\r\n" }) {
+			Answer answer = send(request);
+			assertThat(answer.statusLine()).as(request).isEqualTo("HTTP/1.1 400 Bad Request");
+			assertProblem(answer, "invalid_request", "request");
+		}
+	}
+
+	@Test
+	void aTargetThatIsNotAUriIs400NamingTheUriAndTheConnectionStaysUsable() throws IOException {
+		try (Socket socket = socket()) {
+			write(socket, "GET /v1/provider-icons/%zz HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "\r\n");
+			Answer answer = readOne(socket.getInputStream());
+			assertThat(answer.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
+			assertProblem(answer, "invalid_request", "uri");
+			// The next request on the connection is read and answered as usual.
+			write(socket, "GET /v1/no-such-thing HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "\r\n");
+			Answer next = readOne(socket.getInputStream());
+			assertThat(next.statusLine()).isEqualTo("HTTP/1.1 404 Not Found");
+			assertThat(next.body().get("code").asString()).isEqualTo("not_found");
+		}
+	}
+
+	@Test
+	void anAnswerToHeadHasNoBodyAndTheNextAnswerIsReadIntact() throws IOException {
+		try (Socket socket = socket()) {
+			write(socket, "HEAD /v1/provider-icons/%zz HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "\r\n"
+					+ "GET /v1/no-such-thing HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "\r\n");
+			InputStream in = socket.getInputStream();
+			String head = readHead(in);
+			assertThat(head).startsWith("HTTP/1.1 400").containsIgnoringCase("x-request-id");
+			// No body follows: the next bytes are the next answer's status line.
+			assertThat(readOne(in).statusLine()).isEqualTo("HTTP/1.1 404 Not Found");
+		}
+	}
+
+	private void assertProblem(Answer answer, String code, String field) {
+		assertThat(answer.head()).containsIgnoringCase("content-type: application/problem+json")
+			.containsIgnoringCase("cache-control: no-store");
+		JsonNode body = answer.body();
+		OpenApiContract.assertBodyMatches("Problem", answer.text().getBytes(StandardCharsets.UTF_8));
+		assertThat(body.get("code").asString()).isEqualTo(code);
+		assertThat(body.get("type").asString()).isEqualTo("urn:portal-gateway:problem:" + code);
+		assertThat(body.get("status").asInt()).isEqualTo(Integer.parseInt(answer.statusLine().split(" ")[1]));
+		assertThat(body.get("title").asString()).isNotBlank();
+		assertThat(body.get("errors").get(0).get("field").asString()).isEqualTo(field);
+		String requestId = body.get("request_id").asString();
+		assertThat(requestId).matches("[0-9a-f-]{36}");
+		assertThat(answer.head()).containsIgnoringCase("x-request-id: " + requestId);
+	}
+
+	private Answer send(String request) throws IOException {
+		try (Socket socket = socket()) {
+			write(socket, request);
+			return readOne(socket.getInputStream());
+		}
+	}
+
+	private Socket socket() throws IOException {
+		Socket socket = new Socket("localhost", this.port);
+		socket.setSoTimeout(5000);
+		return socket;
+	}
+
+	private static void write(Socket socket, String request) throws IOException {
+		socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+		socket.getOutputStream().flush();
+	}
+
+	/** One answer: its head, then as many bytes as its Content-Length says. */
+	private Answer readOne(InputStream in) throws IOException {
+		String head = readHead(in);
+		int length = head.lines()
+			.filter((line) -> line.toLowerCase().startsWith("content-length:"))
+			.map((line) -> Integer.parseInt(line.substring(line.indexOf(':') + 1).strip()))
+			.findFirst()
+			.orElse(0);
+		byte[] body = in.readNBytes(length);
+		return new Answer(head, new String(body, StandardCharsets.UTF_8), this.mapper);
+	}
+
+	private static String readHead(InputStream in) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+			int next = in.read();
+			assertThat(next).as("the answer's head ended early: " + head).isNotNegative();
+			head.write(next);
+		}
+		return head.toString(StandardCharsets.US_ASCII);
+	}
+
+	private record Answer(String head, String text, JsonMapper mapper) {
+
+		String statusLine() {
+			return this.head.lines().findFirst().orElse("");
+		}
+
+		JsonNode body() {
+			assertThat(this.text).as("problem body").isNotEmpty();
+			return this.mapper.readTree(this.text);
+		}
+
+		String raw() {
+			return this.head + this.text;
+		}
+
+	}
+
+}
