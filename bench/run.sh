@@ -18,6 +18,7 @@
 #   hey              -c 10 -q 50 (10 workers x 50 req/s = 500 req/s), the issue's second view of links;
 #   FixedRate        open loop at a fixed rate, evenly spaced, latency from when each request
 #                    was due (bench/FixedRate.java): the latency the gateway adds to a link.
+# The servers under load run on the image's Java (BENCH_JAVA, below).
 # Then time to ready: the uber-jar, the extracted jar, extracted + a CDS archive (Java 17), and
 # extracted + an AOT cache (Java 25, JEP 483/514/515) when a JDK 25 is under /usr/lib/jvm.
 set -euo pipefail
@@ -50,6 +51,19 @@ need hey hey
 
 # GATEWAY_JAR=path/to/portal-gateway.jar benchmarks that jar instead of building this checkout
 # (for before/after runs of two commits with the same script).
+# The JVM for the servers under load (the gateway, the peer, bare WebFlux): the image's Java (the
+# Dockerfile's JAVA_VERSION, found under /usr/lib/jvm), what users run; BENCH_JAVA=java measures the
+# default java instead (Java 17 on these machines: every section of bench/RESULTS.md before
+# 2026-12-01's sixth session).
+IMAGE_JAVA_VERSION=$(sed -n 's/^ARG JAVA_VERSION=\([0-9]*\)$/\1/p' Dockerfile)
+BENCH_JAVA=${BENCH_JAVA:-$(for home in /usr/lib/jvm/*; do
+  grep -qs "^JAVA_VERSION=\"$IMAGE_JAVA_VERSION[.\"]" "$home/release" && [ -x "$home/bin/java" ] && echo "$home/bin/java" && break
+done || true)}
+if [ -z "$BENCH_JAVA" ]; then
+  echo "No JDK $IMAGE_JAVA_VERSION under /usr/lib/jvm: the servers run on the default java" >&2
+  BENCH_JAVA=java
+fi
+
 GATEWAY_JAR=${GATEWAY_JAR:-}
 if [ -z "$GATEWAY_JAR" ]; then
   echo "Building the jar..." >&2
@@ -139,16 +153,16 @@ fi
 
 start_gateway() { # <port> <management port> [jvm args...]
   local port=$1 mport=$2; shift 2
-  java -Xmx256m "$@" -jar "$GATEWAY_JAR" --server.port="$port" --management.server.port="$mport" \
+  "$BENCH_JAVA" -Xmx256m "$@" -jar "$GATEWAY_JAR" --server.port="$port" --management.server.port="$mport" \
     "${GATEWAY_ARGS[@]}" > "$WORK/gateway-$port.log" 2>&1 &
   echo $!
 }
 GATEWAY_PID=$(start_gateway $GATEWAY_PORT 18082)
 NIO_PID=$(start_gateway $NIO_PORT 18092 -Dreactor.netty.native=false)
-java -Xmx256m -jar "$SCG_JAR" --server.port=$SCG_PORT --stub.uri=http://127.0.0.1:$STUB_PORT \
+"$BENCH_JAVA" -Xmx256m -jar "$SCG_JAR" --server.port=$SCG_PORT --stub.uri=http://127.0.0.1:$STUB_PORT \
   --caller.token-sha256="$HASH" > "$WORK/scg.log" 2>&1 &
 SCG_PID=$!
-java -Xmx256m -cp "$CP" bench/BareWebFlux.java $BARE_PORT "$WORK/icons.json" "http://127.0.0.1:$STUB_PORT" \
+"$BENCH_JAVA" -Xmx256m -cp "$CP" bench/BareWebFlux.java $BARE_PORT "$WORK/icons.json" "http://127.0.0.1:$STUB_PORT" \
   > "$WORK/bare.log" 2>&1 &
 for url in http://127.0.0.1:18082/actuator/health/readiness http://127.0.0.1:18092/actuator/health/readiness \
     http://127.0.0.1:$BARE_PORT/v1/provider-icons; do
@@ -292,3 +306,4 @@ row "time to ready, extracted jar" "$READY_EXTRACTED ms" "" ""
 row "time to ready, extracted + CDS archive (Java 17)" "$READY_CDS ms" "" ""
 row "time to ready, extracted + AOT cache (Java 25)" "$READY_AOT" "" ""
 row "JIT warm-up before measuring, per JVM" "${WARMUP} s" "" ""
+row "Java of the servers under load" "$("$BENCH_JAVA" -version 2>&1 | head -1)" "" ""

@@ -12,8 +12,13 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import io.netty.util.AttributeKey;
+import reactor.netty.Connection;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.HttpServer;
 import tools.jackson.databind.json.JsonMapper;
@@ -25,7 +30,9 @@ import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Problem answers for requests that never reach the gateway's handlers, because HTTP
@@ -48,8 +55,13 @@ import org.springframework.stereotype.Component;
 @Component
 class MalformedRequests implements NettyServerCustomizer {
 
+	private static final Log logger = LogFactory.getLog(MalformedRequests.class);
+
 	/** The handler's name in each connection's pipeline. */
-	static final String NAME = "portal-gateway.malformedRequests";
+	private static final String NAME = "portal-gateway.malformedRequests";
+
+	/** Set on a connection whose request HTTP could not read: the server answers it. */
+	private static final AttributeKey<Boolean> ANSWERED = AttributeKey.valueOf(MalformedRequests.class, "answered");
 
 	private final JsonMapper mapper;
 
@@ -78,12 +90,30 @@ class MalformedRequests implements NettyServerCustomizer {
 	}
 
 	/**
+	 * Whether the server answered this exchange's request itself, because HTTP could not
+	 * read part of it (a malformed chunk of a body the handler was reading): the gateway
+	 * has nothing left to write, and trying fails ("Status and headers already sent").
+	 * @param exchange the exchange
+	 * @return true if the answer went out already
+	 */
+	static boolean answeredByTheServer(ServerWebExchange exchange) {
+		try {
+			Object request = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
+			return request instanceof Connection connection && connection.channel().hasAttr(ANSWERED);
+		}
+		catch (IllegalStateException | IllegalArgumentException notOnReactorNetty) {
+			// A test's mock exchange, which has no server behind it.
+			return false;
+		}
+	}
+
+	/**
 	 * The problem for an empty answer with {@code status} (400, 414 or 431).
 	 * @param status the answer's status
 	 * @param decodingFailure why HTTP could not read the request, or null if it could
 	 * @return the problem, without its request id
 	 */
-	GatewayProblem problemFor(int status, @Nullable Throwable decodingFailure) {
+	private GatewayProblem problemFor(int status, @Nullable Throwable decodingFailure) {
 		if (status == ProblemCode.HEADERS_TOO_LARGE.status().value()) {
 			return new GatewayProblem(ProblemCode.HEADERS_TOO_LARGE, "The request's headers are too large.").withErrors(
 					List.of(new FieldError("headers", "must be at most " + this.maxHeaderBytes + " bytes in all")));
@@ -118,21 +148,28 @@ class MalformedRequests implements NettyServerCustomizer {
 
 		@Override
 		public void channelRead(ChannelHandlerContext context, Object message) {
-			if (message instanceof HttpRequest request) {
-				DecoderResult result = request.decoderResult();
-				// Such a request is the connection's last: Reactor Netty closes it. (A
-				// request pipelined behind one whose target is not a URI may fail before
-				// that one is answered, which is then said to be malformed, not its URI:
-				// 400 invalid_request either way.)
-				this.decodingFailure = result.isFailure() ? result.cause() : null;
+			if (message instanceof HttpObject object) {
+				// A request's head or a piece of its body (a malformed chunk). Such a
+				// request is the connection's last: Reactor Netty closes it. (A request
+				// pipelined behind one whose target is not a URI may fail before that one
+				// is answered, which is then said to be malformed, not its URI: 400
+				// invalid_request either way.)
+				DecoderResult result = object.decoderResult();
+				if (result.isFailure()) {
+					this.decodingFailure = result.cause();
+					context.channel().attr(ANSWERED).set(Boolean.TRUE);
+				}
+				else if (object instanceof HttpRequest) {
+					this.decodingFailure = null;
+				}
 			}
 			context.fireChannelRead(message);
 		}
 
 		@Override
 		public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) {
-			context.write((message instanceof FullHttpResponse response && isBare(response)) ? withProblem(response)
-					: message, promise);
+			context.write((message instanceof FullHttpResponse response && isBare(response))
+					? withProblem(context, response) : message, promise);
 		}
 
 		private boolean isBare(FullHttpResponse response) {
@@ -141,9 +178,26 @@ class MalformedRequests implements NettyServerCustomizer {
 					&& !response.headers().contains(HttpHeaderNames.CONTENT_TYPE);
 		}
 
-		private FullHttpResponse withProblem(FullHttpResponse response) {
+		/**
+		 * One line per refused request, carrying the id the caller was given (in place of
+		 * Reactor Netty's own "Decoding failed" warning, which has no id: its logger is
+		 * set to ERROR in application.yaml). Netty's reason may name a header, never
+		 * quote an Authorization value.
+		 */
+		private void log(GatewayProblem problem, String requestId, ChannelHandlerContext context) {
+			Throwable failure = this.decodingFailure;
+			String reason = (failure != null) ? failure.getClass().getSimpleName() + ": " + failure.getMessage()
+					: "not a URI";
+			RequestIds.inMdc(requestId,
+					() -> logger.info("Refused a request HTTP could not read: " + problem.code().status().value() + " "
+							+ problem.code().code() + " (" + reason + ") client=" + context.channel().remoteAddress()
+							+ " request_id=" + requestId));
+		}
+
+		private FullHttpResponse withProblem(ChannelHandlerContext context, FullHttpResponse response) {
 			GatewayProblem problem = problemFor(response.status().code(), this.decodingFailure);
 			String requestId = Uuids.random();
+			log(problem, requestId, context);
 			FullHttpResponse answer = response.replace(Unpooled.wrappedBuffer(render(problem, requestId)));
 			response.release();
 			HttpHeaders headers = answer.headers();

@@ -45,6 +45,12 @@ class ProblemExceptionHandler implements WebExceptionHandler {
 
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable failure) {
+		if (MalformedRequests.answeredByTheServer(exchange)) {
+			// Reactor Netty answered 400 for a body HTTP could not read, and
+			// MalformedRequests logged it; writing the route's problem after it failed,
+			// and was logged as a 500 with its stack trace, once per such request.
+			return Mono.empty();
+		}
 		if (exchange.getResponse().isCommitted()) {
 			return Mono.error(failure);
 		}

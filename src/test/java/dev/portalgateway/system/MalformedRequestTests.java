@@ -6,15 +6,19 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
+import dev.portalgateway.ConsoleLines;
 import dev.portalgateway.OpenApiContract;
 import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * syntax, a target that is not a URI) get a problem like any other, over plain sockets at
  * the default limits: Reactor Netty and WebFlux alone answer them with an empty body.
  */
+@ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
 @StubbedWorkOs
 class MalformedRequestTests {
@@ -37,7 +42,7 @@ class MalformedRequestTests {
 	JsonMapper mapper;
 
 	@Test
-	void headersOverTheLimitAre431NamingTheHeadersAndTheLimit() throws IOException {
+	void headersOverTheLimitAre431NamingTheHeadersAndTheLimit(CapturedOutput output) throws IOException {
 		// Boot's default limit, 8 KiB for all the headers: a JWT with many claims.
 		String request = "GET /v1/provider-icons HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "X-Claims: "
 				+ "c".repeat(9 * 1024) + "\r\n\r\n";
@@ -48,6 +53,15 @@ class MalformedRequestTests {
 		assertThat(answer.head()).containsIgnoringCase("connection: close");
 		// The caller's token is not echoed anywhere.
 		assertThat(answer.raw()).doesNotContain(TestCallers.BILLING_TOKEN);
+		// One line with the id the caller was given, in place of Reactor Netty's warning.
+		String requestId = answer.body().get("request_id").asString();
+		assertThat(ConsoleLines.flushed(output).getAll().lines().filter((line) -> line.contains(requestId)))
+			.singleElement()
+			.asString()
+			.contains("Refused a request HTTP could not read: 431 headers_too_large (TooLongHttpHeaderException")
+			.contains("request_id=" + requestId)
+			.doesNotContain(TestCallers.BILLING_TOKEN);
+		assertThat(output.getAll()).doesNotContain("Decoding failed");
 	}
 
 	@Test
@@ -72,6 +86,23 @@ class MalformedRequestTests {
 			assertThat(answer.statusLine()).as(request).isEqualTo("HTTP/1.1 400 Bad Request");
 			assertProblem(answer, "invalid_request", "request");
 		}
+	}
+
+	@Test
+	void aMalformedChunkOfABodyBeingReadIs400AndNoServerError(CapturedOutput output) throws IOException {
+		// The head is fine, so the route is reading the body when the bad chunk arrives;
+		// Reactor Netty answers 400 itself, and the route's own problem has nowhere to
+		// go.
+		for (int i = 0; i < 5; i++) {
+			Answer answer = send("POST /v1/portal-links HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
+					+ "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+					+ "5\r\n{\"org\r\nzz\r\nxx\r\n0\r\n\r\n");
+			assertThat(answer.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
+			assertProblem(answer, "invalid_request", "request");
+		}
+		assertThat(ConsoleLines.flushed(output).getAll()).doesNotContain("500 Server Error")
+			.doesNotContain("Status and headers already sent")
+			.doesNotContain(" ERROR ");
 	}
 
 	@Test
