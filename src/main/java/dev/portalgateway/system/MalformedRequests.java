@@ -50,7 +50,11 @@ import org.springframework.web.server.ServerWebExchange;
  * {@code application/problem+json} with a stable {@code code}, the field, a new request
  * id (echoed in {@code X-Request-Id}) and {@code Cache-Control: no-store}. The status and
  * {@code Connection: close} stay as they were. The codec still drops the body of an
- * answer to {@code HEAD}.
+ * answer to {@code HEAD}. Each such answer is logged once, at INFO, with its request id.
+ * <p>
+ * A malformed chunk of a body the route is already reading is answered the same way, by
+ * Reactor Netty; {@link #answeredByTheServer} then tells the exception handler that the
+ * route's own problem has nowhere to go.
  */
 @Component
 class MalformedRequests implements NettyServerCustomizer {
