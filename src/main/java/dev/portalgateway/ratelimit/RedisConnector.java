@@ -173,10 +173,9 @@ abstract sealed class RedisConnector {
 		@Override
 		CompletableFuture<StatefulConnection<String, String>> connect() {
 			// The async connect needs the topology first; the blocking connect would read
-			// it on the caller's thread. Read afresh on every connect, not only the
-			// first:
-			// a connection the heartbeats dropped (Heartbeats.RECONNECT_AFTER) must not
-			// trust a topology whose refreshes may have stopped.
+			// it on the caller's thread. It is read afresh on every connect: a connection
+			// the heartbeats dropped (Heartbeats.RECONNECT_AFTER) must not trust a
+			// topology whose refreshes may have stopped.
 			return this.client.refreshPartitionsAsync()
 				.toCompletableFuture()
 				.thenCompose((topology) -> this.client.connectAsync(StringCodec.UTF8))

@@ -36,10 +36,7 @@ final class RedisSession {
 
 	private final AtomicReference<@Nullable StatefulConnection<String, String>> connection = new AtomicReference<>();
 
-	private final Duration connectTimeout;
-
-	RedisSession(Function<ClientResources, RedisConnector> connector, Duration connectTimeout) {
-		this.connectTimeout = connectTimeout;
+	RedisSession(Function<ClientResources, RedisConnector> connector) {
 		// A dedicated Lettuce client: commands fail at once while Redis is away (the
 		// gateway then enforces its local share), and Lettuce reconnects within a second.
 		// No command latency statistics: nothing reads them, and stopping them parks the
@@ -57,11 +54,11 @@ final class RedisSession {
 	 * connection that opens after that wait is kept all the same (see {@link #open}).
 	 * @return null when connected, else why not (the next command connects again)
 	 */
-	@Nullable Throwable connectAtStartup() {
+	@Nullable Throwable connectAtStartup(Duration connectTimeout) {
 		try {
-			StatefulConnection<String, String> connected = open().get(this.connectTimeout.toMillis() + 1000,
+			StatefulConnection<String, String> connected = open().get(connectTimeout.toMillis() + 1000,
 					TimeUnit.MILLISECONDS);
-			RedisScripts.loadAll(this.redis.commands(connected), this.connectTimeout);
+			RedisScripts.loadAll(this.redis.commands(connected), connectTimeout);
 			return null;
 		}
 		catch (ExecutionException | TimeoutException ex) {

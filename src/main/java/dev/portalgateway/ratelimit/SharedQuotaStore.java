@@ -64,11 +64,11 @@ public class SharedQuotaStore {
 			String keyFingerprint, int expectedReplicas, Duration timeout, MeterRegistry meters) {
 		this.prefix = "{gw:" + keyFingerprint + "}:";
 		this.timeout = timeout;
-		this.session = new RedisSession(connector, connectTimeout);
+		this.session = new RedisSession(connector);
 		this.health = new StoreHealth(meters);
 		this.heartbeats = new Heartbeats(this.session, this.health, this.prefix + "replicas", expectedReplicas, timeout,
 				meters);
-		Throwable notConnected = this.session.connectAtStartup();
+		Throwable notConnected = this.session.connectAtStartup(connectTimeout);
 		if (notConnected != null) {
 			this.health.degradeNow(notConnected, replicas());
 		}

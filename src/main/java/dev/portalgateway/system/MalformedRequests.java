@@ -26,8 +26,6 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.reactor.netty.autoconfigure.NettyServerProperties;
 import org.springframework.boot.web.server.autoconfigure.ServerProperties;
-import org.springframework.http.CacheControl;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -205,9 +203,10 @@ class MalformedRequests implements NettyServerCustomizer {
 			FullHttpResponse answer = response.replace(Unpooled.wrappedBuffer(render(problem, requestId)));
 			response.release();
 			HttpHeaders headers = answer.headers();
-			headers.set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+			// The problem's own headers (content type, no-store), as every problem has
+			// them.
+			problem.getHeaders().forEach(headers::set);
 			headers.setInt(HttpHeaderNames.CONTENT_LENGTH, answer.content().readableBytes());
-			headers.set(HttpHeaderNames.CACHE_CONTROL, CacheControl.noStore().getHeaderValue());
 			headers.set(RequestIds.HEADER, requestId);
 			return answer;
 		}
