@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -45,10 +47,12 @@ import org.springframework.web.server.ServerWebExchange;
  * adding headers). This handler sits right after the HTTP codec on each connection and
  * gives exactly those answers (one of these statuses, no body, no content type: the
  * gateway's own problems always have both) the body and headers every other problem has:
- * {@code application/problem+json} with a stable {@code code}, the field, a new request
- * id (echoed in {@code X-Request-Id}) and {@code Cache-Control: no-store}. The status and
- * {@code Connection: close} stay as they were. The codec still drops the body of an
- * answer to {@code HEAD}. Each such answer is logged once, at INFO, with its request id.
+ * {@code application/problem+json} with a stable {@code code}, the field, a request id
+ * (echoed in {@code X-Request-Id}: the caller's own when its head was read and carried a
+ * well-formed one, as {@link RequestIds} would have kept it, else a new one) and
+ * {@code Cache-Control: no-store}. The status and {@code Connection: close} stay as they
+ * were. The codec still drops the body of an answer to {@code HEAD}. Each such answer is
+ * logged once, at INFO, with its request id.
  * <p>
  * A malformed chunk of a body the route is already reading is answered the same way, by
  * Reactor Netty; {@link #answeredByTheServer} then tells the exception handler that the
@@ -71,6 +75,9 @@ class MalformedRequests implements NettyServerCustomizer {
 
 	private final long maxLineBytes;
 
+	/**
+	 * Also made for the management port, by {@link MalformedRequestsOnTheManagementPort}.
+	 */
 	MalformedRequests(JsonMapper.Builder mapper, ServerProperties server, NettyServerProperties netty) {
 		// The mix-in WebFlux's JSON encoder adds: the problem's properties (code,
 		// errors, request_id) as members of the object, as every other problem has them.
@@ -148,6 +155,13 @@ class MalformedRequests implements NettyServerCustomizer {
 
 		private @Nullable Throwable decodingFailure;
 
+		/**
+		 * The head of the request being answered, while it is: its {@code X-Request-Id}
+		 * is the answer's when the caller sent a well-formed one. Dropped when an answer
+		 * starts, so an idle connection holds no request's headers.
+		 */
+		private @Nullable HttpRequest head;
+
 		@Override
 		public void channelRead(ChannelHandlerContext context, Object message) {
 			if (message instanceof HttpObject object) {
@@ -160,9 +174,14 @@ class MalformedRequests implements NettyServerCustomizer {
 				if (result.isFailure()) {
 					this.decodingFailure = result.cause();
 					context.channel().attr(ANSWERED).set(Boolean.TRUE);
+					if (object instanceof HttpRequest) {
+						// A head HTTP could not read: its headers may be cut off.
+						this.head = null;
+					}
 				}
-				else if (object instanceof HttpRequest) {
+				else if (object instanceof HttpRequest request) {
 					this.decodingFailure = null;
+					this.head = request;
 				}
 			}
 			context.fireChannelRead(message);
@@ -170,8 +189,15 @@ class MalformedRequests implements NettyServerCustomizer {
 
 		@Override
 		public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) {
-			context.write((message instanceof FullHttpResponse response && isBare(response))
-					? withProblem(context, response) : message, promise);
+			Object answer = message;
+			if (message instanceof HttpResponse response
+					&& response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+				if (response instanceof FullHttpResponse full && isBare(full)) {
+					answer = withProblem(context, full);
+				}
+				this.head = null;
+			}
+			context.write(answer, promise);
 		}
 
 		private boolean isBare(FullHttpResponse response) {
@@ -198,7 +224,9 @@ class MalformedRequests implements NettyServerCustomizer {
 
 		private FullHttpResponse withProblem(ChannelHandlerContext context, FullHttpResponse response) {
 			GatewayProblem problem = problemFor(response.status().code(), this.decodingFailure);
-			String requestId = Uuids.random();
+			HttpRequest request = this.head;
+			String requestId = RequestIds
+				.wellFormedOrNew((request != null) ? request.headers().get(RequestIds.HEADER) : null);
 			log(problem, requestId, context);
 			FullHttpResponse answer = response.replace(Unpooled.wrappedBuffer(render(problem, requestId)));
 			response.release();

@@ -18,8 +18,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.springframework.boot.convert.DurationStyle;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -122,8 +120,8 @@ class ClusterIntegrationTests extends ReplicaFleet {
 		assertStoreFindsThePromotedReplica(store, "hung", RedisProcess::freeze, Duration.ofSeconds(20));
 	}
 
-	private static final Duration DEFAULT_REDIS_TIMEOUT = DurationStyle
-		.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT);
+	/** The default, as the gateway binds it. */
+	private static final Duration DEFAULT_REDIS_TIMEOUT = new RateLimitProperties(null, null).redisTimeout();
 
 	/** The settings of a gateway on this cluster: all its nodes, the rest defaults. */
 	private RedisProperties clusterProperties() {

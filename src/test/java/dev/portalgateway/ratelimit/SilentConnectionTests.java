@@ -9,8 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.convert.DurationStyle;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,7 +32,7 @@ class SilentConnectionTests extends RedisStores {
 		// defaults (connect timeout 2 s).
 		this.store = new SharedQuotaStore(
 				new RedisProperties(null, "127.0.0.1", this.relay.port(), null, null, null, null, null), null, "silent",
-				1, DurationStyle.detectAndParse(RateLimitProperties.DEFAULT_REDIS_TIMEOUT), new SimpleMeterRegistry());
+				1, new RateLimitProperties(null, null).redisTimeout(), new SimpleMeterRegistry());
 		this.store.startHeartbeats();
 		Poll.until(Duration.ofSeconds(10), () -> !this.store.isDegraded() && this.relay.open() == 1,
 				() -> "The store did not connect through the relay (" + state() + ")");

@@ -19,6 +19,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,10 +34,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 @StubbedWorkOs
 class MalformedRequestTests {
 
+	/** A request id the gateway made (a UUID). */
+	private static final String NEW_ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
 	private static final String AUTHORIZATION = "Authorization: Bearer " + TestCallers.BILLING_TOKEN + "\r\n";
 
 	@LocalServerPort
 	int port;
+
+	@LocalManagementPort
+	int managementPort;
 
 	@Autowired
 	JsonMapper mapper;
@@ -44,11 +51,13 @@ class MalformedRequestTests {
 	@Test
 	void headersOverTheLimitAre431NamingTheHeadersAndTheLimit(CapturedOutput output) throws IOException {
 		// Boot's default limit, 8 KiB for all the headers: a JWT with many claims.
-		String request = "GET /v1/provider-icons HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "X-Claims: "
-				+ "c".repeat(9 * 1024) + "\r\n\r\n";
+		String request = "GET /v1/provider-icons HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
+				+ "X-Request-Id: sent-before-the-overflow\r\nX-Claims: " + "c".repeat(9 * 1024) + "\r\n\r\n";
 		Answer answer = send(request);
 		assertThat(answer.statusLine()).isEqualTo("HTTP/1.1 431 Request Header Fields Too Large");
 		assertProblem(answer, "headers_too_large", "headers");
+		// Headers HTTP could not read are not taken at their word: a new id.
+		assertThat(answer.requestId()).matches(NEW_ID);
 		assertThat(answer.body().get("errors").get(0).get("message").asString()).contains("8192 bytes");
 		assertThat(answer.head()).containsIgnoringCase("connection: close");
 		// The caller's token is not echoed anywhere.
@@ -95,23 +104,42 @@ class MalformedRequestTests {
 		// go.
 		for (int i = 0; i < 5; i++) {
 			Answer answer = send("POST /v1/portal-links HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
+					+ "X-Request-Id: broken-chunk-" + i + "\r\n"
 					+ "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
 					+ "5\r\n{\"org\r\nzz\r\nxx\r\n0\r\n\r\n");
 			assertThat(answer.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
 			assertProblem(answer, "invalid_request", "request");
+			// The caller's own id, as on any other answer: the 400, the INFO line and
+			// the request's audit line share it.
+			assertThat(answer.requestId()).isEqualTo("broken-chunk-" + i);
 		}
-		assertThat(ConsoleLines.flushed(output).getAll()).doesNotContain("500 Server Error")
+		String log = ConsoleLines.flushed(output).getAll();
+		assertThat(log).doesNotContain("500 Server Error")
 			.doesNotContain("Status and headers already sent")
 			.doesNotContain(" ERROR ");
+		assertThat(log.lines().filter((line) -> line.contains("broken-chunk-4")))
+			.anySatisfy((line) -> assertThat(line).contains("Refused a request HTTP could not read: 400"))
+			.anySatisfy((line) -> assertThat(line).contains("outcome=invalid_request"));
 	}
 
 	@Test
 	void aTargetThatIsNotAUriIs400NamingTheUriAndTheConnectionStaysUsable() throws IOException {
 		try (Socket socket = socket()) {
-			write(socket, "GET /v1/provider-icons/%zz HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "\r\n");
+			write(socket, "GET /v1/provider-icons/%zz HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
+					+ "X-Request-Id: callers-own.id:1\r\n\r\n");
 			Answer answer = readOne(socket.getInputStream());
 			assertThat(answer.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
 			assertProblem(answer, "invalid_request", "uri");
+			// The head was read: the caller's well-formed id is the answer's, as on
+			// every other answer.
+			assertThat(answer.requestId()).isEqualTo("callers-own.id:1");
+			// One that is not well formed is replaced, as RequestIds does.
+			write(socket, "GET /v1/provider-icons/%zz HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
+					+ "X-Request-Id: <script>\r\n\r\n");
+			Answer replaced = readOne(socket.getInputStream());
+			assertProblem(replaced, "invalid_request", "uri");
+			assertThat(replaced.requestId()).matches(NEW_ID);
+			assertThat(replaced.raw()).doesNotContain("<script>");
 			// The next request on the connection is read and answered as usual.
 			write(socket, "GET /v1/no-such-thing HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "\r\n");
 			Answer next = readOne(socket.getInputStream());
@@ -123,13 +151,38 @@ class MalformedRequestTests {
 	@Test
 	void anAnswerToHeadHasNoBodyAndTheNextAnswerIsReadIntact() throws IOException {
 		try (Socket socket = socket()) {
-			write(socket, "HEAD /v1/provider-icons/%zz HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "\r\n"
-					+ "GET /v1/no-such-thing HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION + "\r\n");
+			write(socket,
+					"HEAD /v1/provider-icons/%zz HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
+							+ "X-Request-Id: the-head\r\n\r\n" + "GET /v1/no-such-thing HTTP/1.1\r\nHost: localhost\r\n"
+							+ AUTHORIZATION + "X-Request-Id: the-next\r\n\r\n");
 			InputStream in = socket.getInputStream();
 			String head = readHead(in);
-			assertThat(head).startsWith("HTTP/1.1 400").containsIgnoringCase("x-request-id");
+			// Each answer carries its own request's id, with the next request already
+			// sent.
+			assertThat(head).startsWith("HTTP/1.1 400").containsIgnoringCase("x-request-id: the-head");
 			// No body follows: the next bytes are the next answer's status line.
-			assertThat(readOne(in).statusLine()).isEqualTo("HTTP/1.1 404 Not Found");
+			Answer next = readOne(in);
+			assertThat(next.statusLine()).isEqualTo("HTTP/1.1 404 Not Found");
+			assertThat(next.requestId()).isEqualTo("the-next");
+		}
+	}
+
+	@Test
+	void theManagementPortAnswersWithTheSameProblems() throws IOException {
+		// Its server is built by the management context, with that context's
+		// customizers: a probe or a scraper sending a broken request gets the same.
+		try (Socket socket = new Socket("localhost", this.managementPort)) {
+			socket.setSoTimeout(5000);
+			write(socket, "GET /actuator/health HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + "p".repeat(9 * 1024)
+					+ "\r\n\r\n");
+			Answer answer = readOne(socket.getInputStream());
+			assertThat(answer.statusLine()).isEqualTo("HTTP/1.1 431 Request Header Fields Too Large");
+			assertProblem(answer, "headers_too_large", "headers");
+		}
+		try (Socket socket = new Socket("localhost", this.managementPort)) {
+			socket.setSoTimeout(5000);
+			write(socket, "GET /actuator/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+			assertProblem(readOne(socket.getInputStream()), "invalid_request", "uri");
 		}
 	}
 
@@ -143,8 +196,8 @@ class MalformedRequestTests {
 		assertThat(body.get("status").asInt()).isEqualTo(Integer.parseInt(answer.statusLine().split(" ")[1]));
 		assertThat(body.get("title").asString()).isNotBlank();
 		assertThat(body.get("errors").get(0).get("field").asString()).isEqualTo(field);
-		String requestId = body.get("request_id").asString();
-		assertThat(requestId).matches("[0-9a-f-]{36}");
+		String requestId = answer.requestId();
+		assertThat(requestId).matches("[A-Za-z0-9._:-]{1,128}");
 		assertThat(answer.head()).containsIgnoringCase("x-request-id: " + requestId);
 	}
 
@@ -197,6 +250,10 @@ class MalformedRequestTests {
 		JsonNode body() {
 			assertThat(this.text).as("problem body").isNotEmpty();
 			return this.mapper.readTree(this.text);
+		}
+
+		String requestId() {
+			return body().get("request_id").asString();
 		}
 
 		String raw() {
