@@ -3,6 +3,7 @@ package dev.portalgateway.caller;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -73,11 +74,16 @@ public class CallerAuthentication implements HandlerFilterFunction<ServerRespons
 
 	@Override
 	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
-		String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
-		if (authorization == null) {
+		List<String> authorization = request.headers().header(HttpHeaders.AUTHORIZATION);
+		if (authorization.isEmpty()) {
 			return reject(request, Rejection.MISSING_TOKEN);
 		}
-		String token = bearerToken(authorization);
+		if (authorization.size() > 1) {
+			// A field that may appear once (RFC 9110): a proxy that reads the other one
+			// would disagree with the gateway about who is calling.
+			return reject(request, Rejection.MALFORMED_TOKEN);
+		}
+		String token = bearerToken(authorization.get(0));
 		if (token == null) {
 			return reject(request, Rejection.MALFORMED_TOKEN);
 		}

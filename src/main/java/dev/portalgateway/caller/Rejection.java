@@ -11,7 +11,10 @@ enum Rejection {
 	/** No {@code Authorization} header. */
 	MISSING_TOKEN,
 
-	/** Not {@code Bearer <token>}, or a token with characters no token has. */
+	/**
+	 * Not {@code Bearer <token>}, a token with characters no token has, or more than one
+	 * {@code Authorization} header.
+	 */
 	MALFORMED_TOKEN,
 
 	/** A static token matching no caller's hash. */

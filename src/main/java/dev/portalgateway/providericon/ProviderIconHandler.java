@@ -2,6 +2,7 @@ package dev.portalgateway.providericon;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -47,7 +48,7 @@ public class ProviderIconHandler {
 	 * {@code [{"provider", "icon_url"}]}, from the cache.
 	 */
 	public Mono<ServerResponse> list(ServerRequest request) {
-		Optional<String> provider = request.queryParam("provider");
+		Optional<String> provider = provider(request);
 		provider.ifPresent(ProviderIconHandler::requireWellFormed);
 		return this.catalog.icons().flatMap((icons) -> {
 			if (provider.isEmpty()) {
@@ -86,6 +87,20 @@ public class ProviderIconHandler {
 			headers.set(HttpHeaders.CACHE_CONTROL, this.cacheControl);
 			headers.set(HttpHeaders.AGE, Long.toString(ageSeconds));
 		}, unchanged ? null : json);
+	}
+
+	/**
+	 * {@code ?provider=}, if given; given twice, the request is refused rather than one
+	 * of the two answered ({@code ?provider=} without a value is the empty name, refused
+	 * as not well formed).
+	 */
+	private static Optional<String> provider(ServerRequest request) {
+		List<String> values = request.queryParams().getOrDefault("provider", List.of());
+		if (values.size() > 1) {
+			throw new GatewayProblem(ProblemCode.INVALID_REQUEST, "Invalid provider name.")
+				.withErrors(List.of(new FieldError("provider", "must be given at most once")));
+		}
+		return values.isEmpty() ? Optional.empty() : Optional.of(Objects.requireNonNullElse(values.get(0), ""));
 	}
 
 	private static void requireWellFormed(String provider) {

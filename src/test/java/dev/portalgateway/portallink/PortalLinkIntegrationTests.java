@@ -186,6 +186,19 @@ class PortalLinkIntegrationTests {
 	}
 
 	@Test
+	void rejectsTwoAuthorizationHeadersWith401EvenWhenBothAreValid() {
+		// A proxy reading the other one would disagree with the gateway about the caller.
+		EntityExchangeResult<byte[]> result = post(valid(), (headers) -> {
+			headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + TestCallers.BILLING_TOKEN);
+			headers.add(HttpHeaders.AUTHORIZATION, "Bearer " + TestCallers.AUDITOR_TOKEN);
+		});
+		problem(result, 401, "unauthorized");
+		assertThat(result.getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
+			.isEqualTo("Bearer realm=\"portal-gateway\", error=\"invalid_token\"");
+		workOs.verify(0, anyRequestedFor(anyUrl()));
+	}
+
+	@Test
 	void rejectsAnIntentTheCallerMayNotUseWith403(CapturedOutput output) {
 		EntityExchangeResult<byte[]> result = post("{\"organization\":\"org_1\",\"intent\":\"audit_logs\"}");
 		problem(result, 403, "intent_not_allowed");

@@ -120,6 +120,14 @@ class ProviderIconIntegrationTests {
 		assertThat(this.json.readTree(bad.getResponseBodyContent()).get("errors").get(0).get("field").stringValue())
 			.isEqualTo("provider");
 		OpenApiContract.assertResponseMatches(bad);
+		// Given twice: refused, not one of the two answered.
+		EntityExchangeResult<byte[]> twice = get("/v1/provider-icons?provider=OktaSAML&provider=GoogleSAML",
+				TestCallers.BILLING_TOKEN, null);
+		assertThat(twice.getStatus().value()).isEqualTo(400);
+		JsonNode twiceError = this.json.readTree(twice.getResponseBodyContent()).get("errors").get(0);
+		assertThat(twiceError.get("field").stringValue()).isEqualTo("provider");
+		assertThat(twiceError.get("message").stringValue()).isEqualTo("must be given at most once");
+		OpenApiContract.assertResponseMatches(twice);
 		EntityExchangeResult<byte[]> anonymous = this.client.get()
 			.uri("/v1/provider-icons")
 			.exchange()
