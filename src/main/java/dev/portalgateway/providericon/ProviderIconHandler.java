@@ -97,7 +97,7 @@ public class ProviderIconHandler {
 	private static Optional<String> provider(ServerRequest request) {
 		List<String> values = request.queryParams().getOrDefault("provider", List.of());
 		if (values.size() > 1) {
-			throw new GatewayProblem(ProblemCode.INVALID_REQUEST, "Invalid provider name.")
+			throw new GatewayProblem(ProblemCode.INVALID_REQUEST, "The provider parameter is given more than once.")
 				.withErrors(List.of(new FieldError("provider", "must be given at most once")));
 		}
 		return values.isEmpty() ? Optional.empty() : Optional.of(Objects.requireNonNullElse(values.get(0), ""));
