@@ -1,14 +1,11 @@
 package dev.portalgateway.caller;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portalgateway.system.ClientKey;
+import dev.portalgateway.system.FirstPerInterval;
 import dev.portalgateway.system.GatewayProblem;
 import dev.portalgateway.system.ProblemCode;
 import dev.portalgateway.system.Problems;
@@ -62,29 +59,19 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 
 	private static final Pattern SAFE_SUBJECT = Pattern.compile("[A-Za-z0-9:._@/+-]{1,255}");
 
-	/**
-	 * Client addresses with a failed authentication written in this interval, and how
-	 * many more were not.
-	 */
-	private final Cache<String, AtomicLong> unauthenticated;
+	/** Client addresses with a failed authentication written in this interval. */
+	private final FirstPerInterval unauthenticated;
 
 	public AuditLog(CallerProperties properties, Ticker ticker) {
 		CallerProperties.FailureBudget budget = properties.auth().failureBudget();
 		String interval = budget.logInterval().toString();
-		this.unauthenticated = Caffeine.newBuilder()
-			.ticker(ticker)
-			.executor(ForkJoinPool.commonPool())
-			.scheduler(Scheduler.systemScheduler())
-			.maximumSize(budget.maxAddresses())
-			.expireAfterWrite(budget.logInterval())
-			.<String, AtomicLong>evictionListener((client, more, cause) -> {
-				long count = (more != null) ? more.get() : 0;
-				if (count > 0 && audit.isInfoEnabled()) {
-					audit.info("portal_link_auth_failures client=" + client + " more=" + count + " interval=" + interval
-							+ " (failed authentications after the one written)");
-				}
-			})
-			.build();
+		this.unauthenticated = new FirstPerInterval(budget.logInterval(), budget.maxAddresses(), ticker,
+				(client, more) -> {
+					if (audit.isInfoEnabled()) {
+						audit.info("portal_link_auth_failures client=" + client + " more=" + more + " interval="
+								+ interval + " (failed authentications after the one written)");
+					}
+				});
 	}
 
 	@Override
@@ -123,10 +110,10 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 			return;
 		}
 		GatewayProblem problem = Problems.problemOf(request);
-		String client = FailureBudget.key(request.remoteAddress().orElse(null));
+		String client = ClientKey.of(request.remoteAddress().orElse(null));
 		if (problem != null
 				&& (problem.code() == ProblemCode.UNAUTHORIZED || problem.code() == ProblemCode.TOO_MANY_AUTH_FAILURES)
-				&& !firstInInterval(client)) {
+				&& !this.unauthenticated.first(client)) {
 			return;
 		}
 		Object upstream = request.attribute(UPSTREAM)
@@ -160,27 +147,11 @@ public class AuditLog implements HandlerFilterFunction<ServerResponse, ServerRes
 	}
 
 	/**
-	 * Whether this is the client address's first failed authentication in the interval;
-	 * if not, it is counted for the summary.
-	 */
-	private boolean firstInInterval(String client) {
-		boolean[] first = { false };
-		AtomicLong more = this.unauthenticated.get(client, (address) -> {
-			first[0] = true;
-			return new AtomicLong();
-		});
-		if (!first[0]) {
-			more.incrementAndGet();
-		}
-		return first[0];
-	}
-
-	/**
 	 * Writes the summaries of intervals that have ended, now (tests; else Caffeine's
 	 * timer does). They are written by the thread that evicts the entry.
 	 */
 	void writeEndedSummaries() {
-		this.unauthenticated.cleanUp();
+		this.unauthenticated.writeEndedSummaries();
 	}
 
 	/** The trace id of the caller's {@code traceparent}, if it is well formed. */

@@ -1,7 +1,5 @@
 package dev.portalgateway.caller;
 
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ForkJoinPool;
@@ -10,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portalgateway.system.ClientKey;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -25,8 +24,7 @@ import org.jspecify.annotations.Nullable;
  * Caffeine cache of at most {@code max-addresses}, forgotten after {@code per} without a
  * failure (by then their budget is whole anyway) or, least recently used first, when more
  * addresses fail at once: memory is bounded, and a forgotten address only starts with a
- * whole budget again. IPv6 addresses count by their /64 network, since one host usually
- * has the whole /64.
+ * whole budget again. IPv6 addresses count by their /64 network ({@link ClientKey}).
  * <p>
  * The address is the TCP peer's; behind a proxy that is the proxy, unless Spring's
  * {@code server.forward-headers-strategy} is set to trust its {@code X-Forwarded-For}.
@@ -60,7 +58,7 @@ final class FailureBudget {
 	 * How long until this address may fail again: zero while it has budget left.
 	 */
 	Duration exhausted(@Nullable InetSocketAddress client) {
-		AtomicLong state = this.full.getIfPresent(key(client));
+		AtomicLong state = this.full.getIfPresent(ClientKey.of(client));
 		if (state == null) {
 			return Duration.ZERO;
 		}
@@ -74,7 +72,7 @@ final class FailureBudget {
 	 * @return zero if it had one; else how long until it has one (nothing is spent)
 	 */
 	Duration spend(@Nullable InetSocketAddress client) {
-		AtomicLong state = this.full.get(key(client), (address) -> new AtomicLong(Long.MIN_VALUE));
+		AtomicLong state = this.full.get(ClientKey.of(client), (address) -> new AtomicLong(Long.MIN_VALUE));
 		while (true) {
 			long now = this.ticker.read();
 			long current = state.get();
@@ -92,27 +90,10 @@ final class FailureBudget {
 	 * Gives back a failure spent ahead of a check that then passed (a valid signature).
 	 */
 	void refund(@Nullable InetSocketAddress client) {
-		AtomicLong state = this.full.getIfPresent(key(client));
+		AtomicLong state = this.full.getIfPresent(ClientKey.of(client));
 		if (state != null) {
 			state.addAndGet(-this.interval);
 		}
-	}
-
-	/** What the budget is counted by: the address, or its /64 network for IPv6. */
-	static String key(@Nullable InetSocketAddress client) {
-		InetAddress address = (client != null) ? client.getAddress() : null;
-		if (address == null) {
-			return "unknown";
-		}
-		if (address instanceof Inet6Address) {
-			byte[] bytes = address.getAddress();
-			StringBuilder network = new StringBuilder();
-			for (int i = 0; i < 8; i += 2) {
-				network.append(Integer.toHexString(((bytes[i] & 0xFF) << 8) | (bytes[i + 1] & 0xFF))).append(':');
-			}
-			return network.append(":/64").toString();
-		}
-		return address.getHostAddress();
 	}
 
 }

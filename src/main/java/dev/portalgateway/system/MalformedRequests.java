@@ -1,7 +1,11 @@
 package dev.portalgateway.system;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.List;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portalgateway.system.GatewayProblem.FieldError;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -52,7 +56,8 @@ import org.springframework.web.server.ServerWebExchange;
  * well-formed one, as {@link RequestIds} would have kept it, else a new one) and
  * {@code Cache-Control: no-store}. The status and {@code Connection: close} stay as they
  * were. The codec still drops the body of an answer to {@code HEAD}. Each such answer is
- * logged once, at INFO, with its request id.
+ * logged at INFO with its request id, the first from a client address in a minute in full
+ * and the rest of that minute in one line ({@link FirstPerInterval}).
  * <p>
  * A malformed chunk of a body the route is already reading is answered the same way, by
  * Reactor Netty; {@link #answeredByTheServer} then tells the exception handler that the
@@ -62,6 +67,20 @@ import org.springframework.web.server.ServerWebExchange;
 class MalformedRequests implements NettyServerCustomizer {
 
 	private static final Log logger = LogFactory.getLog(MalformedRequests.class);
+
+	/**
+	 * Lines about refused requests: the first from a client address in this interval is
+	 * written in full, the rest are counted and written as one line when it ends (as for
+	 * failed authentications: {@code gateway.auth.failure-budget.log-interval}'s
+	 * default).
+	 */
+	private static final Duration LOG_INTERVAL = Duration.ofMinutes(1);
+
+	/**
+	 * Client addresses counted at once (beyond them, the least recent are summarised
+	 * early).
+	 */
+	private static final int MAX_CLIENTS = 10_000;
 
 	/** The handler's name in each connection's pipeline. */
 	private static final String NAME = "portal-gateway.malformedRequests";
@@ -75,15 +94,21 @@ class MalformedRequests implements NettyServerCustomizer {
 
 	private final long maxLineBytes;
 
+	/** One full line per client address and minute, the rest summarised. */
+	private final FirstPerInterval lines;
+
 	/**
 	 * Also made for the management port, by {@link MalformedRequestsOnTheManagementPort}.
 	 */
-	MalformedRequests(JsonMapper.Builder mapper, ServerProperties server, NettyServerProperties netty) {
+	MalformedRequests(JsonMapper.Builder mapper, ServerProperties server, NettyServerProperties netty, Ticker ticker) {
 		// The mix-in WebFlux's JSON encoder adds: the problem's properties (code,
 		// errors, request_id) as members of the object, as every other problem has them.
 		this.mapper = mapper.addMixIn(ProblemDetail.class, ProblemDetailJacksonMixin.class).build();
 		this.maxHeaderBytes = server.getMaxHttpRequestHeaderSize().toBytes();
 		this.maxLineBytes = netty.getMaxInitialLineLength().toBytes();
+		this.lines = new FirstPerInterval(LOG_INTERVAL, MAX_CLIENTS, ticker,
+				(client, more) -> logger.info("Refused " + more + " more requests HTTP could not read from client="
+						+ client + " in the last " + LOG_INTERVAL + " (after the one logged)"));
 	}
 
 	@Override
@@ -96,6 +121,14 @@ class MalformedRequests implements NettyServerCustomizer {
 				pipeline.addAfter(NettyPipeline.HttpCodec, NAME, new Handler());
 			}
 		});
+	}
+
+	/**
+	 * Writes the summaries of intervals that have ended, now (tests; else Caffeine's
+	 * scheduler does).
+	 */
+	void writeEndedSummaries() {
+		this.lines.writeEndedSummaries();
 	}
 
 	/**
@@ -209,17 +242,23 @@ class MalformedRequests implements NettyServerCustomizer {
 		/**
 		 * One line per refused request, carrying the id the caller was given (in place of
 		 * Reactor Netty's own "Decoding failed" warning, which has no id: its logger is
-		 * set to ERROR in application.yaml). Netty's reason may name a header, never
-		 * quote an Authorization value.
+		 * set to ERROR in application.yaml), for the first from its client address in
+		 * {@link #LOG_INTERVAL}; the rest are counted into one line. Netty's reason may
+		 * name a header, never quote an Authorization value.
 		 */
 		private void log(GatewayProblem problem, String requestId, ChannelHandlerContext context) {
+			SocketAddress remote = context.channel().remoteAddress();
+			if (!logger.isInfoEnabled() || !MalformedRequests.this.lines
+				.first(ClientKey.of((remote instanceof InetSocketAddress address) ? address : null))) {
+				return;
+			}
 			Throwable failure = this.decodingFailure;
 			String reason = (failure != null) ? failure.getClass().getSimpleName() + ": " + failure.getMessage()
 					: "not a URI";
 			RequestIds.inMdc(requestId,
 					() -> logger.info("Refused a request HTTP could not read: " + problem.code().status().value() + " "
-							+ problem.code().code() + " (" + reason + ") client=" + context.channel().remoteAddress()
-							+ " request_id=" + requestId));
+							+ problem.code().code() + " (" + reason + ") client=" + remote + " request_id="
+							+ requestId));
 		}
 
 		private FullHttpResponse withProblem(ChannelHandlerContext context, FullHttpResponse response) {

@@ -1,5 +1,6 @@
 package dev.portalgateway.system;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
@@ -32,8 +33,8 @@ class MalformedRequestsOnTheManagementPort {
 	 */
 	@Bean
 	WebServerFactoryCustomizer<NettyReactiveWebServerFactory> managementPortMalformedRequests(JsonMapper.Builder mapper,
-			ServerProperties server, NettyServerProperties netty) {
-		MalformedRequests answers = new MalformedRequests(mapper, server, netty);
+			ServerProperties server, NettyServerProperties netty, Ticker ticker) {
+		MalformedRequests answers = new MalformedRequests(mapper, server, netty, ticker);
 		return (factory) -> factory.addServerCustomizers(answers);
 	}
 

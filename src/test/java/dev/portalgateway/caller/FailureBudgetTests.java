@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 
 import dev.portalgateway.ManualTicker;
+import dev.portalgateway.system.ClientKey;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -56,8 +57,8 @@ class FailureBudgetTests {
 		}
 		assertThat(this.budget.exhausted(new InetSocketAddress("2001:db8:1:2:ffff::9", 1))).isPositive();
 		assertThat(this.budget.exhausted(new InetSocketAddress("2001:db8:1:3::1", 1))).isZero();
-		assertThat(FailureBudget.key(new InetSocketAddress("2001:db8:1:2::1", 1))).isEqualTo("2001:db8:1:2::/64");
-		assertThat(FailureBudget.key(null)).isEqualTo("unknown");
+		assertThat(ClientKey.of(new InetSocketAddress("2001:db8:1:2::1", 1))).isEqualTo("2001:db8:1:2::/64");
+		assertThat(ClientKey.of(null)).isEqualTo("unknown");
 	}
 
 	@Test

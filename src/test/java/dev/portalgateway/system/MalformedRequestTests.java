@@ -5,8 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import dev.portalgateway.ConsoleLines;
+import dev.portalgateway.ManualTicker;
 import dev.portalgateway.OpenApiContract;
 import dev.portalgateway.StubbedWorkOs;
 import dev.portalgateway.TestCallers;
@@ -21,6 +25,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "management.server.port=0")
+@Import(ManualTicker.InContext.class)
 @StubbedWorkOs
 class MalformedRequestTests {
 
@@ -48,8 +54,15 @@ class MalformedRequestTests {
 	@Autowired
 	JsonMapper mapper;
 
+	@Autowired
+	ManualTicker ticker;
+
+	@Autowired
+	MalformedRequests malformedRequests;
+
 	@Test
 	void headersOverTheLimitAre431NamingTheHeadersAndTheLimit(CapturedOutput output) throws IOException {
+		startAFreshLogInterval();
 		// Boot's default limit, 8 KiB for all the headers: a JWT with many claims.
 		String request = "GET /v1/provider-icons HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
 				+ "X-Request-Id: sent-before-the-overflow\r\nX-Claims: " + "c".repeat(9 * 1024) + "\r\n\r\n";
@@ -71,6 +84,24 @@ class MalformedRequestTests {
 			.contains("request_id=" + requestId)
 			.doesNotContain(TestCallers.BILLING_TOKEN);
 		assertThat(output.getAll()).doesNotContain("Decoding failed");
+	}
+
+	@Test
+	void aFloodFromOneAddressIsOneLineAndASummaryPerMinute(CapturedOutput output) throws IOException {
+		startAFreshLogInterval();
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			Answer answer = send("GET /v1/provider-icons HTTP/1.1\r\nHost: localhost\r\nBad Header: " + i + "\r\n\r\n");
+			// Every one is answered in full; only the log is summarised.
+			assertProblem(answer, "invalid_request", "request");
+			ids.add(answer.requestId());
+		}
+		String log = ConsoleLines.flushed(output).getAll();
+		assertThat(ids).filteredOn((id) -> log.contains("request_id=" + id)).containsExactly(ids.get(0));
+		this.ticker.advance(Duration.ofMinutes(1));
+		this.malformedRequests.writeEndedSummaries();
+		assertThat(ConsoleLines.flushed(output).getAll())
+			.contains("Refused 5 more requests HTTP could not read from client=127.0.0.1 in the last PT1M");
 	}
 
 	@Test
@@ -102,6 +133,7 @@ class MalformedRequestTests {
 		// The head is fine, so the route is reading the body when the bad chunk arrives;
 		// Reactor Netty answers 400 itself, and the route's own problem has nowhere to
 		// go.
+		startAFreshLogInterval();
 		for (int i = 0; i < 5; i++) {
 			Answer answer = send("POST /v1/portal-links HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
 					+ "X-Request-Id: broken-chunk-" + i + "\r\n"
@@ -117,9 +149,14 @@ class MalformedRequestTests {
 		assertThat(log).doesNotContain("500 Server Error")
 			.doesNotContain("Status and headers already sent")
 			.doesNotContain(" ERROR ");
-		assertThat(log.lines().filter((line) -> line.contains("broken-chunk-4")))
+		assertThat(log.lines().filter((line) -> line.contains("broken-chunk-0")))
 			.anySatisfy((line) -> assertThat(line).contains("Refused a request HTTP could not read: 400"))
 			.anySatisfy((line) -> assertThat(line).contains("outcome=invalid_request"));
+		// The next four from the same address in the same minute: their audit lines
+		// only.
+		assertThat(log.lines().filter((line) -> line.contains("broken-chunk-4"))).singleElement()
+			.asString()
+			.contains("outcome=invalid_request");
 	}
 
 	@Test
@@ -184,6 +221,15 @@ class MalformedRequestTests {
 			write(socket, "GET /actuator/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n");
 			assertProblem(readOne(socket.getInputStream()), "invalid_request", "uri");
 		}
+	}
+
+	/**
+	 * Ends the log interval under way, so that the next malformed request from this
+	 * address is logged in full whatever the tests before did.
+	 */
+	private void startAFreshLogInterval() {
+		this.ticker.advance(Duration.ofMinutes(1));
+		this.malformedRequests.writeEndedSummaries();
 	}
 
 	private void assertProblem(Answer answer, String code, String field) {
