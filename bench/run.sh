@@ -18,7 +18,7 @@
 #   hey              -c 10 -q 50 (10 workers x 50 req/s = 500 req/s), the issue's second view of links;
 #   FixedRate        open loop at a fixed rate, evenly spaced, latency from when each request
 #                    was due (bench/FixedRate.java): the latency the gateway adds to a link.
-# The servers under load run on the image's Java (BENCH_JAVA, below).
+# The servers under load run on the image's Java (BENCH_JAVA, bench/common.sh).
 # Then time to ready: the uber-jar, the extracted jar, extracted + a CDS archive (Java 17), and
 # extracted + an AOT cache (Java 25, JEP 483/514/515) when a JDK 25 is under /usr/lib/jvm.
 set -euo pipefail
@@ -34,36 +34,21 @@ BARE_PORT=18084
 SCG_PORT=18085
 GATEWAY_PORT=18081
 NIO_PORT=18091
-TOKEN=bench-caller-token-0001
 WORK=$(mktemp -d)
 GATEWAY_PID=; NIO_PID=; SCG_PID=
-trap 'kill $(jobs -p) $GATEWAY_PID $NIO_PID $SCG_PID 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT
+trap 'kill $(jobs -p) $GATEWAY_PID $NIO_PID $SCG_PID 2>/dev/null || true; stop_stub' EXIT
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
-need() {
-  if ! command -v "$1" >/dev/null 2>&1; then
-    echo "Installing $2 (Debian package)..." >&2
-    apt-get install -y -q "$2" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$2" >/dev/null; }
-  fi
-}
 need wrk wrk
 need nginx nginx-light
 need hey hey
 
-# GATEWAY_JAR=path/to/portal-gateway.jar benchmarks that jar instead of building this checkout
-# (for before/after runs of two commits with the same script).
-# The JVM for the servers under load (the gateway, the peer, bare WebFlux): the image's Java (the
-# Dockerfile's JAVA_VERSION, found under /usr/lib/jvm), what users run; BENCH_JAVA=java measures the
-# default java instead (Java 17 on these machines: every section of bench/RESULTS.md before
-# 2026-12-01's sixth session).
-IMAGE_JAVA_VERSION=$(sed -n 's/^ARG JAVA_VERSION=\([0-9]*\)$/\1/p' Dockerfile)
-BENCH_JAVA=${BENCH_JAVA:-$(for home in /usr/lib/jvm/*; do
-  grep -qs "^JAVA_VERSION=\"$IMAGE_JAVA_VERSION[.\"]" "$home/release" && [ -x "$home/bin/java" ] && echo "$home/bin/java" && break
-done || true)}
-if [ -z "$BENCH_JAVA" ]; then
-  echo "No JDK $IMAGE_JAVA_VERSION under /usr/lib/jvm: the servers run on the default java" >&2
-  BENCH_JAVA=java
-fi
+BENCH_JAVA=$(bench_java)
 
+# GATEWAY_JAR=path/to/portal-gateway.jar benchmarks that jar instead of building this checkout
+# (for before/after runs of two commits with the same script; bench/ab.sh compares two jars
+# interleaved, in one run).
 GATEWAY_JAR=${GATEWAY_JAR:-}
 if [ -z "$GATEWAY_JAR" ]; then
   echo "Building the jar..." >&2
@@ -76,47 +61,8 @@ SCG_JAR=bench/scg/target/scg-peer.jar
 java -Djarmode=tools -jar "$GATEWAY_JAR" extract --destination "$WORK/extracted" >/dev/null
 CP="$WORK/extracted/lib/*"
 
-# A 2.7 KB icon list, as in the README's machine facts.
-python3 - "$WORK/icons.json" <<'PY'
-import json, sys
-icons = [{"provider": f"Provider{i:02d}SAML", "icon_url": f"https://cdn.workos.com/provider-icons/light/provider-{i:02d}.svg"} for i in range(28)]
-open(sys.argv[1], "w").write(json.dumps(icons, separators=(",", ":")))
-PY
-ICONS=$(cat "$WORK/icons.json")
-cat > "$WORK/nginx.conf" <<CONF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$STUB_PORT;
-    location = /portal/generate_link {
-      default_type application/json;
-      return 201 '{"link":"https://setup.workos.com/?token=benchbenchbenchbenchbenchbench01"}';
-    }
-    location = /portal/provider_icons { default_type application/json; return 200 '$ICONS'; }
-  }
-  server {
-    listen 127.0.0.1:$CEILING_PORT;
-    location = /v1/provider-icons { default_type application/json; return 200 '$ICONS'; }
-  }
-}
-CONF
-nginx -c "$WORK/nginx.conf"
+start_stub
 
-HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
-# Quotas that never refuse, over 100 ms windows, so that the links' fair share holds about as many
-# grants as a production window does (one per link granted in the window: the default 100 a minute
-# holds 100, a 60 s window at 12k links/s 700k; bench/image.sh says what that did to the heap).
-GATEWAY_ARGS=(--gateway.workos.base-url=http://127.0.0.1:$STUB_PORT
-  --gateway.callers[0].name=bench --gateway.callers[0].token-sha256="$HASH"
-  --gateway.callers[0].intents=sso,dsync --gateway.rate-limit.portal-links.limit=100000000
-  --gateway.rate-limit.provider-icons.limit=100000000 --gateway.rate-limit.portal-links.period=100ms
-  --gateway.rate-limit.provider-icons.period=100ms --logging.level.audit=warn)
-export WORKOS_API_KEY=sk_test_bench0000000000000001
 
 # ready_ms <java> [jvm and app args...]: starts a gateway, prints ms from process start to
 # readiness, stops it.
@@ -151,14 +97,8 @@ if [ -n "$JAVA25" ]; then
   READY_AOT="$(median3 ready_ms "$JAVA25" -XX:AOTCache="$WORK/app.aot" -jar "$JAR") ms"
 fi
 
-start_gateway() { # <port> <management port> [jvm args...]
-  local port=$1 mport=$2; shift 2
-  "$BENCH_JAVA" -Xmx256m "$@" -jar "$GATEWAY_JAR" --server.port="$port" --management.server.port="$mport" \
-    "${GATEWAY_ARGS[@]}" > "$WORK/gateway-$port.log" 2>&1 &
-  echo $!
-}
-GATEWAY_PID=$(start_gateway $GATEWAY_PORT 18082)
-NIO_PID=$(start_gateway $NIO_PORT 18092 -Dreactor.netty.native=false)
+GATEWAY_PID=$(start_gateway "$GATEWAY_JAR" $GATEWAY_PORT 18082)
+NIO_PID=$(start_gateway "$GATEWAY_JAR" $NIO_PORT 18092 -Dreactor.netty.native=false)
 "$BENCH_JAVA" -Xmx256m -jar "$SCG_JAR" --server.port=$SCG_PORT --stub.uri=http://127.0.0.1:$STUB_PORT \
   --caller.token-sha256="$HASH" > "$WORK/scg.log" 2>&1 &
 SCG_PID=$!
@@ -166,43 +106,22 @@ SCG_PID=$!
   > "$WORK/bare.log" 2>&1 &
 for url in http://127.0.0.1:18082/actuator/health/readiness http://127.0.0.1:18092/actuator/health/readiness \
     http://127.0.0.1:$BARE_PORT/v1/provider-icons; do
-  for _ in $(seq 1 1200); do curl -fs "$url" >/dev/null 2>&1 && break; sleep 0.05; done
-  curl -fs "$url" >/dev/null || { echo "Not up: $url; logs in $WORK" >&2; exit 1; }
+  await "$url"
 done
-AUTH=(-H "Authorization: Bearer $TOKEN")
 for _ in $(seq 1 1200); do curl -fs "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null 2>&1 && break; sleep 0.05; done
 curl -fs "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null \
   || { echo "Spring Cloud Gateway does not serve icons; see $WORK/scg.log" >&2; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SCG_PORT/v1/provider-icons")" = 401 ] \
   || { echo "Spring Cloud Gateway serves icons without the token" >&2; exit 1; }
-LINK_BODY='{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}'
 curl -fs -X POST -H 'Content-Type: application/json' -d "$LINK_BODY" "http://127.0.0.1:$BARE_PORT/v1/portal-links" \
   >/dev/null || { echo "Bare WebFlux does not relay links to the stub; see $WORK/bare.log" >&2; exit 1; }
 for port in $GATEWAY_PORT $NIO_PORT; do
-  curl -fs "${AUTH[@]}" "http://127.0.0.1:$port/v1/provider-icons" >/dev/null \
-    || { echo "The gateway on $port does not serve icons from the stub; see $WORK" >&2; exit 1; }
-  curl -fs -X POST "${AUTH[@]}" -H 'Content-Type: application/json' -d "$LINK_BODY" \
-    "http://127.0.0.1:$port/v1/portal-links" >/dev/null \
-    || { echo "The gateway on $port does not issue links from the stub; see $WORK" >&2; exit 1; }
+  check_gateway "$port"
 done
 # Which transport each gateway really uses (a silent fallback to NIO is the Boot 4 risk).
 transport() { jcmd "$1" Thread.print 2>/dev/null | grep -q 'reactor-http-epoll' && echo epoll || echo nio; }
 
-cat > "$WORK/link.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$LINK_BODY'
-wrk.headers["Content-Type"] = "application/json"
-LUA
 
-# run <url> [wrk args...]: prints "requests/s p50_ms p99_ms"
-run() {
-  local url=$1; shift
-  wrk -t1 -c50 -d"${ROUND}s" --latency "$@" "$url" | awk '
-    /Requests\/sec/ { rps = $2 }
-    /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    END { printf "%.0f %.2f %.2f\n", rps, ms(p50), ms(p99) }'
-}
 # fixed <url>: links at $RATE req/s for $ROUND s (after 10 s unrecorded); prints "p50 p99 p99.9 sent failed"
 fixed() {
   java -Xmx256m -XX:+UseSerialGC -cp "$CP" bench/FixedRate.java "$1" "$RATE" "$ROUND" 10 "$LINK_BODY" \
