@@ -1,4 +1,4 @@
-# What bench/run.sh and bench/ab.sh share: the WorkOS stub (nginx), the gateway's settings and how a
+# What bench/run.sh, bench/ab.sh and bench/image.sh share: the WorkOS stub (nginx), the gateway's settings and how a
 # gateway is started and measured. Sourced by them (from the repository's root, after WORK is set);
 # not run on its own.
 
@@ -35,15 +35,20 @@ bench_java() {
   echo "$found"
 }
 
-# start_stub: nginx as the WorkOS stub (static answers) on STUB_PORT and as the ceiling (the icon JSON
-# directly) on CEILING_PORT, one worker; writes WORK/icons.json and WORK/link.lua (wrk's link request).
+# start_stub [icons.json]: nginx as the WorkOS stub (static answers) on STUB_PORT and as the ceiling
+# (the icon JSON directly) on CEILING_PORT, one worker; the icon list is the file given, or a 2.7 KB
+# list of 28 icons (as in the README's machine facts) written to WORK/icons.json. Also writes
+# WORK/link.lua (wrk's link request).
 start_stub() {
-  # A 2.7 KB icon list, as in the README's machine facts.
-  python3 - "$WORK/icons.json" <<'PY'
+  if [ -n "${1:-}" ]; then
+    cp "$1" "$WORK/icons.json"
+  else
+    python3 - "$WORK/icons.json" <<'PY'
 import json, sys
 icons = [{"provider": f"Provider{i:02d}SAML", "icon_url": f"https://cdn.workos.com/provider-icons/light/provider-{i:02d}.svg"} for i in range(28)]
 open(sys.argv[1], "w").write(json.dumps(icons, separators=(",", ":")))
 PY
+  fi
   local icons; icons=$(cat "$WORK/icons.json")
   cat > "$WORK/nginx.conf" <<CONF
 worker_processes 1;
@@ -52,6 +57,10 @@ error_log $WORK/nginx-error.log;
 events { worker_connections 1024; }
 http {
   access_log off;
+  # nginx closes a kept-alive connection after 1,000 requests by default: the gateway then opens a
+  # WorkOS connection every ~90 links, whose objects outlive young collections and grew the old
+  # generation by ~0.4 MiB/s under links (bench/RESULTS.md, 2026-12-01 third session), which a
+  # WorkOS key's 100 links a minute never does.
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:$STUB_PORT;

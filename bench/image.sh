@@ -20,20 +20,20 @@ cd "$(dirname "$0")/.."
 ICONS_S=${ICONS_S:-60}
 LINKS_S=${LINKS_S:-20}
 STUB_PORT=18180
+CEILING_PORT=18183
 PORT=18181
 MPORT=18182
-TOKEN=bench-caller-token-0001
 WORK=$(mktemp -d)
 # nginx is stopped before its pid file goes with $WORK.
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
-command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
-command -v nginx >/dev/null || apt-get install -y -q nginx-light >/dev/null
+trap 'kill $(jobs -p) 2>/dev/null || true; stop_stub; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
+# shellcheck source=bench/common.sh
+. bench/common.sh
+need wrk wrk
+need nginx nginx-light
 
 VERSION=$(sed -n 's/^ARG JAVA_VERSION=\([0-9]*\)$/\1/p' Dockerfile)
-JAVA=$(for home in /usr/lib/jvm/*; do
-  grep -qs "^JAVA_VERSION=\"$VERSION[.\"]" "$home/release" && [ -x "$home/bin/java" ] && echo "$home/bin/java" && break
-done || true)
-[ -n "$JAVA" ] || { echo "No JDK $VERSION under /usr/lib/jvm (Debian: temurin-$VERSION-jdk)" >&2; exit 1; }
+JAVA=$(BENCH_JAVA= bench_java 2>/dev/null)
+[ "$JAVA" != java ] || { echo "No JDK $VERSION under /usr/lib/jvm (Debian: temurin-$VERSION-jdk)" >&2; exit 1; }
 
 if [ -z "${GATEWAY_JAR:-}" ]; then
   ./mvnw -q -B -DskipTests package
@@ -46,26 +46,10 @@ for layer in dependencies spring-boot-loader snapshot-dependencies application; 
 done
 cd "$WORK/app"
 
-cat > "$WORK/nginx.conf" <<CONF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  # nginx closes a kept-alive connection after 1,000 requests by default: the gateway then opens a
-  # WorkOS connection every ~90 links, whose objects outlive young collections and grew the old
-  # generation by ~0.4 MiB/s under links (bench/RESULTS.md, 2026-12-01 third session), which a
-  # WorkOS key's 100 links a minute never does.
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$STUB_PORT;
-    location = /portal/generate_link { default_type application/json; return 201 '{"link":"https://setup.workos.com/?token=bench01"}'; }
-    location = /portal/provider_icons { default_type application/json; return 200 '[{"provider":"GoogleOAuth","icon_url":"https://cdn.workos.com/provider-icons/light/google.svg"}]'; }
-  }
-}
-CONF
-nginx -c "$WORK/nginx.conf"
+# One icon (this script's figures since it was written), the link as in bench/run.sh.
+printf '%s' '[{"provider":"GoogleOAuth","icon_url":"https://cdn.workos.com/provider-icons/light/google.svg"}]' \
+  > "$WORK/one-icon.json"
+start_stub "$WORK/one-icon.json"
 
 # The Dockerfile's runtime ENV, training run and entry point, read from the Dockerfile.
 IMAGE_OPTS=$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)"$/\1/p' "$OLDPWD/Dockerfile")
@@ -73,7 +57,6 @@ IMAGE_OPTS=$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)"$/\1/p' "$OLDPWD/Dockerfil
 export MALLOC_ARENA_MAX=$(sed -n 's/^ENV MALLOC_ARENA_MAX="\(.*\)"$/\1/p' "$OLDPWD/Dockerfile")
 ENTRY=($(sed -n 's/^ENTRYPOINT \[\(.*\)\]$/\1/p' "$OLDPWD/Dockerfile" | tr -d '",'))
 ENTRY[0]=$JAVA
-export WORKOS_API_KEY=sk_test_bench0000000000000001
 # The training run: the script the Dockerfile's RUN mounts, given that RUN's java command line.
 TRAINING_RUN=$(sed -e ':a' -e '/\\$/{N;s/\\\n//;ba' -e '}' "$OLDPWD/Dockerfile" \
   | sed -n 's|^RUN --mount=type=bind,source=\([^,]*\),target=\([^ ]*\) bash \2 *\(java .*\)$|\1 \3|p')
@@ -86,7 +69,6 @@ JAVA_TOOL_OPTIONS="$IMAGE_OPTS ${EXTRA_OPTS:-}" PORT=$PORT MANAGEMENT_PORT=$MPOR
 CHART_OPTS="$(sed -n 's/^  options: "\(.*\)"$/\1/p' "$OLDPWD/helm/portal-gateway/values.yaml") -XX:MaxDirectMemorySize=64m -XX:ActiveProcessorCount=1 -XX:MaxRAM=384m ${EXTRA_OPTS:-}"
 export JAVA_TOOL_OPTIONS="$CHART_OPTS${NMT:+ -XX:NativeMemoryTracking=summary}"
 
-HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
 # Quotas that never refuse, over 100 ms windows: the links' fair share keeps one entry per link
 # granted in its window; a 60 s window at 12k links/s holds 700k of them (~20 MiB live, promoted
 # and dropped a minute later), the default window of 100 links a minute holds 100.
@@ -116,11 +98,6 @@ until curl -fs "http://127.0.0.1:$MPORT/actuator/health/readiness" >/dev/null 2>
 curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/provider-icons" >/dev/null \
   || { echo "The gateway does not serve icons; see $WORK/gateway.log" >&2; exit 1; }
 wrk -t1 -c50 -d"${ICONS_S}s" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/provider-icons" > "$WORK/icons.txt"
-cat > "$WORK/link.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"organization":"org_01H1234567890ABCDEFGHIJK","intent":"sso"}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
 wrk -t1 -c50 -d"${LINKS_S}s" -H "Authorization: Bearer $TOKEN" -s "$WORK/link.lua" "http://127.0.0.1:$PORT/v1/portal-links" > "$WORK/links.txt"
 RSS=$(( $(ps -o rss= -p "$PID") / 1024 ))
 # Throughput once warmer (MEASURE_S each, after the load above): for before/after pairs of JVM
