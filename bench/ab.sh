@@ -17,14 +17,13 @@
 # package) gives /tmp/before/target/portal-gateway.jar. The servers run on the image's Java, as in
 # bench/run.sh (BENCH_JAVA=java for the default one), with -Xmx256m and the same quotas that never refuse.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
 if [ $# -ne 2 ] || [ ! -f "$1" ] || [ ! -f "$2" ]; then
   echo "usage: bench/ab.sh <A.jar> <B.jar>" >&2
   exit 2
 fi
-JAR_A=$1
-JAR_B=$2
+JAR_A=$(realpath "$1")
+JAR_B=$(realpath "$2")
+cd "$(dirname "$0")/.."
 WARMUP=${WARMUP:-60}
 ROUND=${ROUND:-15}
 ROUNDS=${ROUNDS:-4}
