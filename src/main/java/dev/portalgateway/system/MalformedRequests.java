@@ -97,9 +97,6 @@ class MalformedRequests implements NettyServerCustomizer {
 	/** One full line per client address and minute, the rest summarised. */
 	private final FirstPerInterval lines;
 
-	/**
-	 * Also made for the management port, by {@link MalformedRequestsOnTheManagementPort}.
-	 */
 	MalformedRequests(JsonMapper.Builder mapper, ServerProperties server, NettyServerProperties netty, Ticker ticker) {
 		// The mix-in WebFlux's JSON encoder adds: the problem's properties (code,
 		// errors, request_id) as members of the object, as every other problem has them.
@@ -111,6 +108,10 @@ class MalformedRequests implements NettyServerCustomizer {
 						+ client + " in the last " + LOG_INTERVAL + " (after the one logged)"));
 	}
 
+	/**
+	 * Adds the handler to each connection of {@code server}; also given the management
+	 * port's server, by {@link MalformedRequestsOnTheManagementPort}.
+	 */
 	@Override
 	public HttpServer apply(HttpServer server) {
 		return server.doOnChannelInit((observer, channel, address) -> {

@@ -1,12 +1,7 @@
 package dev.portalgateway.system;
 
-import com.github.benmanes.caffeine.cache.Ticker;
-import tools.jackson.databind.json.JsonMapper;
-
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
-import org.springframework.boot.reactor.netty.autoconfigure.NettyServerProperties;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
-import org.springframework.boot.web.server.autoconfigure.ServerProperties;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -29,12 +24,13 @@ class MalformedRequestsOnTheManagementPort {
 	 * The management context makes its server factory itself (of the application's
 	 * factory's class) and customizes it with its own
 	 * {@code WebServerFactoryCustomizer}s; a {@code NettyServerCustomizer} bean there
-	 * would not be asked.
+	 * would not be asked. The application's {@link MalformedRequests} is handed over as
+	 * it is (it keeps no state per server): one mapper, and one log summary per client
+	 * address for both ports.
 	 */
 	@Bean
-	WebServerFactoryCustomizer<NettyReactiveWebServerFactory> managementPortMalformedRequests(JsonMapper.Builder mapper,
-			ServerProperties server, NettyServerProperties netty, Ticker ticker) {
-		MalformedRequests answers = new MalformedRequests(mapper, server, netty, ticker);
+	WebServerFactoryCustomizer<NettyReactiveWebServerFactory> managementPortMalformedRequests(
+			MalformedRequests answers) {
 		return (factory) -> factory.addServerCustomizers(answers);
 	}
 
