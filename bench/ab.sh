@@ -50,10 +50,9 @@ for process in $(seq 1 "$PROCESSES"); do
     await "http://127.0.0.1:$((port + 1))/actuator/health/readiness"
     check_gateway "$port"
   done
+  echo "Process $process of $PROCESSES..." >&2
   for port in $PORT_A $PORT_B; do
-    echo "Process $process of $PROCESSES: warming up the gateway on $port for $(( WARMUP + WARMUP / 2 )) s..." >&2
-    wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$port/v1/provider-icons" >/dev/null
-    wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "${AUTH[@]}" -s "$WORK/link.lua" "http://127.0.0.1:$port/v1/portal-links" >/dev/null
+    warm_gateway "$port"
   done
   for round in $(seq 1 "$ROUNDS"); do
     echo "Process $process of $PROCESSES: round $round of $ROUNDS..." >&2

@@ -112,10 +112,18 @@ check_gateway() {
     || { echo "The gateway on $1 does not issue links from the stub; see $WORK" >&2; exit 1; }
 }
 
-# await <url>: waits up to a minute for a 2xx from <url>, fails after.
+# warm_gateway <port>: WARMUP s of icons, then WARMUP / 2 s of links (its JIT, before anything is measured).
+warm_gateway() {
+  echo "Warming up the gateway on $1 for $(( WARMUP + WARMUP / 2 )) s..." >&2
+  wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$1/v1/provider-icons" >/dev/null
+  wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "${AUTH[@]}" -s "$WORK/link.lua" "http://127.0.0.1:$1/v1/portal-links" >/dev/null
+}
+
+# await <url> [curl args...]: waits up to a minute for a 2xx from <url>, fails after.
 await() {
-  for _ in $(seq 1 1200); do curl -fs "$1" >/dev/null 2>&1 && return; sleep 0.05; done
-  curl -fs "$1" >/dev/null || { echo "Not up: $1; logs in $WORK" >&2; exit 1; }
+  local url=$1; shift
+  for _ in $(seq 1 1200); do curl -fs "$@" "$url" >/dev/null 2>&1 && return; sleep 0.05; done
+  curl -fs "$@" "$url" >/dev/null || { echo "Not up: $url; logs in $WORK" >&2; exit 1; }
 }
 
 # run <url> [wrk args...]: ROUND seconds of wrk (one thread, 50 connections); prints "requests/s p50_ms p99_ms"

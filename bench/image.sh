@@ -94,7 +94,7 @@ ready_ms() {
 READY=$(for _ in 1 2 3 4 5; do ready_ms; done | sort -n | sed -n 3p)
 grep -q "AOT-processed" "$WORK/gateway.log" || { echo "Not started AOT-processed; see $WORK" >&2; exit 1; }
 start
-until curl -fs "http://127.0.0.1:$MPORT/actuator/health/readiness" >/dev/null 2>&1; do sleep 0.05; done
+await "http://127.0.0.1:$MPORT/actuator/health/readiness"
 curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/provider-icons" >/dev/null \
   || { echo "The gateway does not serve icons; see $WORK/gateway.log" >&2; exit 1; }
 wrk -t1 -c50 -d"${ICONS_S}s" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/provider-icons" > "$WORK/icons.txt"

@@ -108,9 +108,7 @@ for url in http://127.0.0.1:18082/actuator/health/readiness http://127.0.0.1:180
     http://127.0.0.1:$BARE_PORT/v1/provider-icons; do
   await "$url"
 done
-for _ in $(seq 1 1200); do curl -fs "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null 2>&1 && break; sleep 0.05; done
-curl -fs "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null \
-  || { echo "Spring Cloud Gateway does not serve icons; see $WORK/scg.log" >&2; exit 1; }
+await "http://127.0.0.1:$SCG_PORT/v1/provider-icons" "${AUTH[@]}"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SCG_PORT/v1/provider-icons")" = 401 ] \
   || { echo "Spring Cloud Gateway serves icons without the token" >&2; exit 1; }
 curl -fs -X POST -H 'Content-Type: application/json' -d "$LINK_BODY" "http://127.0.0.1:$BARE_PORT/v1/portal-links" \
@@ -134,9 +132,7 @@ paced() {
     END { printf "%.2f %.2f\n", p50, p99 }'
 }
 for port in $GATEWAY_PORT $NIO_PORT; do
-  echo "Warming up the gateway on $port for $(( WARMUP + WARMUP / 2 )) s..." >&2
-  wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$port/v1/provider-icons" >/dev/null
-  wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "${AUTH[@]}" -s "$WORK/link.lua" "http://127.0.0.1:$port/v1/portal-links" >/dev/null
+  warm_gateway "$port"
 done
 echo "Warming up Spring Cloud Gateway for $WARMUP s..." >&2
 wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null
