@@ -26,7 +26,10 @@ import org.jspecify.annotations.Nullable;
 import io.netty.util.AttributeKey;
 import reactor.netty.Connection;
 import reactor.netty.NettyPipeline;
+import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
@@ -53,7 +56,8 @@ import org.springframework.web.server.ServerWebExchange;
  * gateway's own problems always have both) the body and headers every other problem has:
  * {@code application/problem+json} with a stable {@code code}, the field, a request id
  * (echoed in {@code X-Request-Id}: the caller's own when its head was read and carried a
- * well-formed one, as {@link RequestIds} would have kept it, else a new one) and
+ * well-formed one, as {@link RequestIds} would have kept it, or the one the gateway
+ * already gave a request whose body it was reading, else a new one) and
  * {@code Cache-Control: no-store}. The status and {@code Connection: close} stay as they
  * were. The codec still drops the body of an answer to {@code HEAD}. Each such answer is
  * logged at INFO with its request id, the first from a client address in a minute in full
@@ -262,11 +266,31 @@ class MalformedRequests implements NettyServerCustomizer {
 							+ requestId));
 		}
 
+		/**
+		 * The answer's request id: the exchange's own when the gateway already serves
+		 * this very request (a broken chunk of the body its route is reading: the id
+		 * {@link RequestIds} gave it, on its response headers and its audit line, the
+		 * caller's or a new one), else the caller's well-formed {@code X-Request-Id} from
+		 * the head, else a new one.
+		 */
+		private static String requestId(ChannelHandlerContext context, @Nullable HttpRequest head) {
+			if (head == null) {
+				return RequestIds.wellFormedOrNew(null);
+			}
+			// The same request object, so never another (pipelined) request's id.
+			if (ChannelOperations.get(context.channel()) instanceof HttpServerRequest served
+					&& served.requestHeaders() == head.headers() && served instanceof HttpServerResponse answer) {
+				String given = RequestIds.wellFormedOrNull(answer.responseHeaders().get(RequestIds.HEADER));
+				if (given != null) {
+					return given;
+				}
+			}
+			return RequestIds.wellFormedOrNew(head.headers().get(RequestIds.HEADER));
+		}
+
 		private FullHttpResponse withProblem(ChannelHandlerContext context, FullHttpResponse response) {
 			GatewayProblem problem = problemFor(response.status().code(), this.decodingFailure);
-			HttpRequest request = this.head;
-			String requestId = RequestIds
-				.wellFormedOrNew((request != null) ? request.headers().get(RequestIds.HEADER) : null);
+			String requestId = requestId(context, this.head);
 			log(problem, requestId, context);
 			FullHttpResponse answer = response.replace(Unpooled.wrappedBuffer(render(problem, requestId)));
 			response.release();

@@ -160,6 +160,24 @@ class MalformedRequestTests {
 	}
 
 	@Test
+	void aMalformedChunkWithoutACallerIdIsAnsweredWithTheIdItsAuditLineCarries(CapturedOutput output)
+			throws IOException {
+		startAFreshLogInterval();
+		Answer answer = send("POST /v1/portal-links HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
+				+ "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+				+ "5\r\n{\"org\r\nzz\r\nxx\r\n0\r\n\r\n");
+		assertProblem(answer, "invalid_request", "request");
+		// The id the gateway gave the request (no caller id), not a second one made for
+		// the 400: the answer, its INFO line and the audit line share it.
+		String requestId = answer.requestId();
+		assertThat(requestId).matches(NEW_ID);
+		String log = ConsoleLines.flushed(output).getAll();
+		assertThat(log.lines().filter((line) -> line.contains(requestId)))
+			.anySatisfy((line) -> assertThat(line).contains("Refused a request HTTP could not read: 400"))
+			.anySatisfy((line) -> assertThat(line).contains("outcome=invalid_request"));
+	}
+
+	@Test
 	void aTargetThatIsNotAUriIs400NamingTheUriAndTheConnectionStaysUsable() throws IOException {
 		try (Socket socket = socket()) {
 			write(socket, "GET /v1/provider-icons/%zz HTTP/1.1\r\nHost: localhost\r\n" + AUTHORIZATION
