@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On-demand benchmark; never part of `./mvnw verify`. Prints one table (about 30 minutes).
+# On-demand benchmark; never part of `./mvnw verify`. Prints one table (about 35 minutes).
 #
 #   bench/run.sh                         # full run: 90 s JIT warm-up per JVM, 3 interleaved rounds
 #   WARMUP=10 ROUND=5 ROUNDS=1 bench/run.sh   # a smoke run of the script (numbers measure the JIT)
@@ -12,6 +12,8 @@
 #                    where the issue's 0.6 x nginx target comes from; and relaying links to the stub
 #                    with a WebClient (no filters, authentication, quotas or JSON): the least a
 #                    link costs on this stack, in every link table below;
+#   BareReactorNetty the same two answers from Reactor Netty's own routes and HttpClient, no Spring
+#                    (bench/BareReactorNetty.java): what a path outside WebFlux could reach;
 #   the gateway      twice, from the same jar: native transport (epoll, the default) and
 #                    -Dreactor.netty.native=false (NIO), both with -Xmx256m;
 #   wrk              closed loop, one thread, 50 connections (the README's machine facts);
@@ -31,6 +33,7 @@ RATE=${RATE:-500}
 STUB_PORT=18080
 CEILING_PORT=18083
 BARE_PORT=18084
+NETTY_PORT=18086
 SCG_PORT=18085
 GATEWAY_PORT=18081
 NIO_PORT=18091
@@ -104,15 +107,19 @@ NIO_PID=$(start_gateway "$GATEWAY_JAR" $NIO_PORT 18092 -Dreactor.netty.native=fa
 SCG_PID=$!
 "$BENCH_JAVA" -Xmx256m -cp "$CP" bench/BareWebFlux.java $BARE_PORT "$WORK/icons.json" "http://127.0.0.1:$STUB_PORT" \
   > "$WORK/bare.log" 2>&1 &
+"$BENCH_JAVA" -Xmx256m -cp "$CP" bench/BareReactorNetty.java $NETTY_PORT "$WORK/icons.json" \
+  "http://127.0.0.1:$STUB_PORT" > "$WORK/netty.log" 2>&1 &
 for url in http://127.0.0.1:18082/actuator/health/readiness http://127.0.0.1:18092/actuator/health/readiness \
-    http://127.0.0.1:$BARE_PORT/v1/provider-icons; do
+    http://127.0.0.1:$BARE_PORT/v1/provider-icons http://127.0.0.1:$NETTY_PORT/v1/provider-icons; do
   await "$url"
 done
 await "http://127.0.0.1:$SCG_PORT/v1/provider-icons" "${AUTH[@]}"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SCG_PORT/v1/provider-icons")" = 401 ] \
   || { echo "Spring Cloud Gateway serves icons without the token" >&2; exit 1; }
-curl -fs -X POST -H 'Content-Type: application/json' -d "$LINK_BODY" "http://127.0.0.1:$BARE_PORT/v1/portal-links" \
-  >/dev/null || { echo "Bare WebFlux does not relay links to the stub; see $WORK/bare.log" >&2; exit 1; }
+for port in $BARE_PORT $NETTY_PORT; do
+  curl -fs -X POST -H 'Content-Type: application/json' -d "$LINK_BODY" "http://127.0.0.1:$port/v1/portal-links" \
+    >/dev/null || { echo "The bare server on $port does not relay links to the stub; see $WORK" >&2; exit 1; }
+done
 for port in $GATEWAY_PORT $NIO_PORT; do
   check_gateway "$port"
 done
@@ -136,28 +143,34 @@ for port in $GATEWAY_PORT $NIO_PORT; do
 done
 echo "Warming up Spring Cloud Gateway for $WARMUP s..." >&2
 wrk -t1 -c50 -d"${WARMUP}s" "${AUTH[@]}" "http://127.0.0.1:$SCG_PORT/v1/provider-icons" >/dev/null
-echo "Warming up bare WebFlux for $(( WARMUP / 2 )) s..." >&2
-wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "http://127.0.0.1:$BARE_PORT/v1/provider-icons" >/dev/null
-wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" -s "$WORK/link.lua" "http://127.0.0.1:$BARE_PORT/v1/portal-links" >/dev/null
+for port in $BARE_PORT $NETTY_PORT; do
+  echo "Warming up the bare server on $port for $WARMUP s..." >&2
+  wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" "http://127.0.0.1:$port/v1/provider-icons" >/dev/null
+  wrk -t1 -c50 -d"$(( WARMUP / 2 ))s" -s "$WORK/link.lua" "http://127.0.0.1:$port/v1/portal-links" >/dev/null
+done
 
-for f in nginx bare scg gw nio stub-links bare-links gw-links nio-links stub-fixed bare-fixed gw-fixed stub-hey bare-hey \
-  gw-hey; do : > "$WORK/$f"; done
+for f in nginx bare netty scg gw nio stub-links bare-links netty-links gw-links nio-links stub-fixed bare-fixed \
+  netty-fixed gw-fixed stub-hey bare-hey netty-hey gw-hey; do : > "$WORK/$f"; done
 for round in $(seq 1 "$ROUNDS"); do
   echo "Round $round of $ROUNDS..." >&2
   run "http://127.0.0.1:$CEILING_PORT/v1/provider-icons" >> "$WORK/nginx"
   run "http://127.0.0.1:$BARE_PORT/v1/provider-icons" >> "$WORK/bare"
+  run "http://127.0.0.1:$NETTY_PORT/v1/provider-icons" >> "$WORK/netty"
   run "http://127.0.0.1:$SCG_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/scg"
   run "http://127.0.0.1:$GATEWAY_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/gw"
   run "http://127.0.0.1:$NIO_PORT/v1/provider-icons" "${AUTH[@]}" >> "$WORK/nio"
   run "http://127.0.0.1:$STUB_PORT/portal/generate_link" -s "$WORK/link.lua" >> "$WORK/stub-links"
   run "http://127.0.0.1:$BARE_PORT/v1/portal-links" -s "$WORK/link.lua" >> "$WORK/bare-links"
+  run "http://127.0.0.1:$NETTY_PORT/v1/portal-links" -s "$WORK/link.lua" >> "$WORK/netty-links"
   run "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" "${AUTH[@]}" -s "$WORK/link.lua" >> "$WORK/gw-links"
   run "http://127.0.0.1:$NIO_PORT/v1/portal-links" "${AUTH[@]}" -s "$WORK/link.lua" >> "$WORK/nio-links"
   fixed "http://127.0.0.1:$STUB_PORT/portal/generate_link" >> "$WORK/stub-fixed"
   fixed "http://127.0.0.1:$BARE_PORT/v1/portal-links" >> "$WORK/bare-fixed"
+  fixed "http://127.0.0.1:$NETTY_PORT/v1/portal-links" >> "$WORK/netty-fixed"
   fixed "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >> "$WORK/gw-fixed"
   paced "http://127.0.0.1:$STUB_PORT/portal/generate_link" >> "$WORK/stub-hey"
   paced "http://127.0.0.1:$BARE_PORT/v1/portal-links" >> "$WORK/bare-hey"
+  paced "http://127.0.0.1:$NETTY_PORT/v1/portal-links" >> "$WORK/netty-hey"
   paced "http://127.0.0.1:$GATEWAY_PORT/v1/portal-links" >> "$WORK/gw-hey"
 done
 rss_mb=$(( $(ps -o rss= -p "$GATEWAY_PID") / 1024 ))
@@ -171,48 +184,60 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", a - b }'; }
 read -r n_rps n_p50 n_p99 < <(best nginx)
 read -r b_rps b_p50 b_p99 < <(best bare)
+read -r e_rps e_p50 e_p99 < <(best netty)
 read -r c_rps c_p50 c_p99 < <(best scg)
 read -r g_rps g_p50 g_p99 < <(best gw)
 read -r o_rps o_p50 o_p99 < <(best nio)
 read -r s_rps s_p50 s_p99 < <(best stub-links)
 read -r r_rps r_p50 r_p99 < <(best bare-links)
+read -r er_rps er_p50 er_p99 < <(best netty-links)
 read -r l_rps l_p50 l_p99 < <(best gw-links)
 read -r m_rps m_p50 m_p99 < <(best nio-links)
 read -r sf_p50 sf_p99 sf_p999 sf_n sf_err < <(lowest stub-fixed)
 read -r bf_p50 bf_p99 bf_p999 bf_n bf_err < <(lowest bare-fixed)
+read -r ef_p50 ef_p99 ef_p999 ef_n ef_err < <(lowest netty-fixed)
 read -r gf_p50 gf_p99 gf_p999 gf_n gf_err < <(lowest gw-fixed)
 read -r sh_p50 sh_p99 < <(lowest stub-hey)
 read -r bh_p50 bh_p99 < <(lowest bare-hey)
+read -r eh_p50 eh_p99 < <(lowest netty-hey)
 read -r gh_p50 gh_p99 < <(lowest gw-hey)
 row() { printf '%-52s %10s %9s %9s\n' "$@"; }
 printf '\n'
 row "what (wrk -t1 -c50, best of $ROUNDS x ${ROUND} s)" "req/s" "p50 ms" "p99 ms"
 row "icons, nginx directly (ceiling)" "$n_rps" "$n_p50" "$n_p99"
 row "icons, bare WebFlux RouterFunction, fixed bytes" "$b_rps" "$b_p50" "$b_p99"
+row "icons, bare Reactor Netty route, fixed bytes" "$e_rps" "$e_p50" "$e_p99"
 row "icons, Spring Cloud Gateway 5, LocalResponseCache" "$c_rps" "$c_p50" "$c_p99"
 row "icons, through the gateway (cached, $GW_TRANSPORT)" "$g_rps" "$g_p50" "$g_p99"
 row "icons, through the gateway ($NIO_TRANSPORT)" "$o_rps" "$o_p50" "$o_p99"
 row "  gateway / Spring Cloud Gateway" "$(ratio "$g_rps" "$c_rps")" "" ""
 row "  gateway / nginx" "$(ratio "$g_rps" "$n_rps")" "" ""
 row "  gateway / bare WebFlux" "$(ratio "$g_rps" "$b_rps")" "" ""
+row "  bare WebFlux / nginx, bare Reactor Netty / nginx" "$(ratio "$b_rps" "$n_rps")" "$(ratio "$e_rps" "$n_rps")" ""
 row "links, stub directly" "$s_rps" "$s_p50" "$s_p99"
 row "links, bare WebFlux relaying to the stub (WebClient)" "$r_rps" "$r_p50" "$r_p99"
+row "links, bare Reactor Netty relay (HttpClient)" "$er_rps" "$er_p50" "$er_p99"
 row "links, through the gateway ($GW_TRANSPORT)" "$l_rps" "$l_p50" "$l_p99"
 row "links, through the gateway ($NIO_TRANSPORT)" "$m_rps" "$m_p50" "$m_p99"
 printf '\n'
 row "links at $RATE req/s, open loop (best of $ROUNDS x ${ROUND} s)" "p50 ms" "p99 ms" "p99.9 ms"
 row "stub directly ($sf_n sent, $sf_err failed)" "$sf_p50" "$sf_p99" "$sf_p999"
 row "bare WebFlux relay ($bf_n sent, $bf_err failed)" "$bf_p50" "$bf_p99" "$bf_p999"
+row "bare Reactor Netty relay ($ef_n sent, $ef_err failed)" "$ef_p50" "$ef_p99" "$ef_p999"
 row "through the gateway ($gf_n sent, $gf_err failed)" "$gf_p50" "$gf_p99" "$gf_p999"
 row "  latency the bare relay adds" "$(minus "$bf_p50" "$sf_p50")" "$(minus "$bf_p99" "$sf_p99")" \
   "$(minus "$bf_p999" "$sf_p999")"
+row "  latency the bare Reactor Netty relay adds" "$(minus "$ef_p50" "$sf_p50")" "$(minus "$ef_p99" "$sf_p99")" \
+  "$(minus "$ef_p999" "$sf_p999")"
 row "  latency the gateway adds" "$(minus "$gf_p50" "$sf_p50")" "$(minus "$gf_p99" "$sf_p99")" \
   "$(minus "$gf_p999" "$sf_p999")"
 row "links, hey -c 10 -q 50 (best of $ROUNDS x ${ROUND} s)" "p50 ms" "p99 ms" ""
 row "stub directly" "$sh_p50" "$sh_p99" ""
 row "bare WebFlux relay" "$bh_p50" "$bh_p99" ""
+row "bare Reactor Netty relay" "$eh_p50" "$eh_p99" ""
 row "through the gateway" "$gh_p50" "$gh_p99" ""
 row "  latency the bare relay adds" "$(minus "$bh_p50" "$sh_p50")" "$(minus "$bh_p99" "$sh_p99")" ""
+row "  latency the bare Reactor Netty relay adds" "$(minus "$eh_p50" "$sh_p50")" "$(minus "$eh_p99" "$sh_p99")" ""
 row "  latency the gateway adds" "$(minus "$gh_p50" "$sh_p50")" "$(minus "$gh_p99" "$sh_p99")" ""
 printf '\n'
 row "gateway RSS after load, -Xmx256m ($GW_TRANSPORT / $NIO_TRANSPORT)" "$rss_mb / $nio_rss_mb MiB" "" ""
