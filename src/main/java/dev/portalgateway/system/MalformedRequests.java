@@ -194,9 +194,9 @@ class MalformedRequests implements NettyServerCustomizer {
 		private @Nullable Throwable decodingFailure;
 
 		/**
-		 * The head of the request being answered, while it is: its {@code X-Request-Id}
-		 * is the answer's when the caller sent a well-formed one. Dropped when an answer
-		 * starts, so an idle connection holds no request's headers.
+		 * The head of the last request read, null if HTTP could not read it: the answer
+		 * then gets a new id. Dropped when an answer starts, so an idle connection holds
+		 * no request's headers.
 		 */
 		private @Nullable HttpRequest head;
 
@@ -267,23 +267,23 @@ class MalformedRequests implements NettyServerCustomizer {
 		}
 
 		/**
-		 * The answer's request id: the exchange's own when the gateway already serves
-		 * this very request (a broken chunk of the body its route is reading: the id
-		 * {@link RequestIds} gave it, on its response headers and its audit line, the
-		 * caller's or a new one), else the caller's well-formed {@code X-Request-Id} from
-		 * the head, else a new one.
+		 * The answer's request id, that of the request being answered: the id
+		 * {@link RequestIds} already gave it when the gateway was serving it (a broken
+		 * chunk of the body its route is reading: on its response headers and its audit
+		 * line), else the caller's well-formed {@code X-Request-Id}, else a new one. A
+		 * head HTTP could not read gets a new one: its headers may be cut off.
 		 */
 		private static String requestId(ChannelHandlerContext context, @Nullable HttpRequest head) {
 			if (head == null) {
 				return RequestIds.wellFormedOrNew(null);
 			}
-			// The same request object, so never another (pipelined) request's id.
+			// Reactor Netty's operations for the request it is answering, which is not
+			// always the last head read (a pipelined request's may have come after it).
 			if (ChannelOperations.get(context.channel()) instanceof HttpServerRequest served
-					&& served.requestHeaders() == head.headers() && served instanceof HttpServerResponse answer) {
+					&& served instanceof HttpServerResponse answer) {
 				String given = RequestIds.wellFormedOrNull(answer.responseHeaders().get(RequestIds.HEADER));
-				if (given != null) {
-					return given;
-				}
+				return (given != null) ? given
+						: RequestIds.wellFormedOrNew(served.requestHeaders().get(RequestIds.HEADER));
 			}
 			return RequestIds.wellFormedOrNew(head.headers().get(RequestIds.HEADER));
 		}
