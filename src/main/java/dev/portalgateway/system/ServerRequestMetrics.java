@@ -40,9 +40,10 @@ import org.springframework.web.util.pattern.PathPattern;
  * adapter no registry, so {@link ObservationRegistry#NOOP}): per request it built a
  * context, its key values and a meter id, and looked the timer up again: about a tenth of
  * an icon request's cost on one core ({@code bench/image.sh}, bench/RESULTS.md). The
- * {@code http.server.requests.active} long-task timer it also kept is gone for the API
- * port (no alert or panel reads it); the management port keeps Spring's observation,
- * which writes the same meter with the same tag names.
+ * {@code http.server.requests.active} long-task timer it also kept is gone (no alert or
+ * panel reads it; {@code application.yaml} turns it off for the management port too); the
+ * management port keeps Spring's observation, which writes the same meter with the same
+ * tag names.
  * <p>
  * A request is timed until its response is committed, with the status it is committed
  * with (after any exception handler has written the problem), or, if the caller hangs up
