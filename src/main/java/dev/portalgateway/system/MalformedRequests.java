@@ -18,8 +18,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpStatusClass;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -194,11 +192,10 @@ class MalformedRequests implements NettyServerCustomizer {
 		private @Nullable Throwable decodingFailure;
 
 		/**
-		 * The head of the last request read, null if HTTP could not read it: the answer
-		 * then gets a new id. Dropped when an answer starts, so an idle connection holds
-		 * no request's headers.
+		 * The headers of a request head HTTP could not read (the connection's last): they
+		 * may be cut off, so its answer gets a new id.
 		 */
-		private @Nullable HttpRequest head;
+		private @Nullable HttpHeaders unreadableHead;
 
 		@Override
 		public void channelRead(ChannelHandlerContext context, Object message) {
@@ -212,14 +209,12 @@ class MalformedRequests implements NettyServerCustomizer {
 				if (result.isFailure()) {
 					this.decodingFailure = result.cause();
 					context.channel().attr(ANSWERED).set(Boolean.TRUE);
-					if (object instanceof HttpRequest) {
-						// A head HTTP could not read: its headers may be cut off.
-						this.head = null;
+					if (object instanceof HttpRequest request) {
+						this.unreadableHead = request.headers();
 					}
 				}
-				else if (object instanceof HttpRequest request) {
+				else if (object instanceof HttpRequest) {
 					this.decodingFailure = null;
-					this.head = request;
 				}
 			}
 			context.fireChannelRead(message);
@@ -227,15 +222,9 @@ class MalformedRequests implements NettyServerCustomizer {
 
 		@Override
 		public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) {
-			Object answer = message;
-			if (message instanceof HttpResponse response
-					&& response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
-				if (response instanceof FullHttpResponse full && isBare(full)) {
-					answer = withProblem(context, full);
-				}
-				this.head = null;
-			}
-			context.write(answer, promise);
+			context.write(
+					(message instanceof FullHttpResponse full && isBare(full)) ? withProblem(context, full) : message,
+					promise);
 		}
 
 		private boolean isBare(FullHttpResponse response) {
@@ -267,30 +256,26 @@ class MalformedRequests implements NettyServerCustomizer {
 		}
 
 		/**
-		 * The answer's request id, that of the request being answered: the id
-		 * {@link RequestIds} already gave it when the gateway was serving it (a broken
+		 * The answer's request id, that of the request Reactor Netty is answering (not
+		 * always the last head read: a pipelined request's may have come after it): the
+		 * id {@link RequestIds} already gave it when the gateway was serving it (a broken
 		 * chunk of the body its route is reading: on its response headers and its audit
 		 * line), else the caller's well-formed {@code X-Request-Id}, else a new one. A
-		 * head HTTP could not read gets a new one: its headers may be cut off.
+		 * head HTTP could not read gets a new one.
 		 */
-		private static String requestId(ChannelHandlerContext context, @Nullable HttpRequest head) {
-			if (head == null) {
-				return RequestIds.wellFormedOrNew(null);
-			}
-			// Reactor Netty's operations for the request it is answering, which is not
-			// always the last head read (a pipelined request's may have come after it).
+		private String requestId(ChannelHandlerContext context) {
 			if (ChannelOperations.get(context.channel()) instanceof HttpServerRequest served
-					&& served instanceof HttpServerResponse answer) {
+					&& served instanceof HttpServerResponse answer && served.requestHeaders() != this.unreadableHead) {
 				String given = RequestIds.wellFormedOrNull(answer.responseHeaders().get(RequestIds.HEADER));
 				return (given != null) ? given
 						: RequestIds.wellFormedOrNew(served.requestHeaders().get(RequestIds.HEADER));
 			}
-			return RequestIds.wellFormedOrNew(head.headers().get(RequestIds.HEADER));
+			return RequestIds.wellFormedOrNew(null);
 		}
 
 		private FullHttpResponse withProblem(ChannelHandlerContext context, FullHttpResponse response) {
 			GatewayProblem problem = problemFor(response.status().code(), this.decodingFailure);
-			String requestId = requestId(context, this.head);
+			String requestId = requestId(context);
 			log(problem, requestId, context);
 			FullHttpResponse answer = response.replace(Unpooled.wrappedBuffer(render(problem, requestId)));
 			response.release();
