@@ -7,6 +7,8 @@
 #   ICONS_S=10 LINKS_S=5 bench/image.sh   # a smoke run
 #   EXTRA_OPTS="-XX:+UseCompactObjectHeaders" bench/image.sh   # a JVM option tried in the image
 #                                      # and the chart alike (training run and start)
+#   KEEP=1 bench/image.sh                 # keeps its directory: the jar prepared the image's way and
+#                                      # its start (bench/ready-ab.sh starts two such in turn)
 #   NMT=1 bench/image.sh                  # also where the RSS goes: Native Memory Tracking, the
 #                                      # process's memory map by kind (anonymous, jars, AOT cache, and
 #                                      # how much of the cache was written), the code cache by segment
@@ -39,7 +41,10 @@ if [ -z "${GATEWAY_JAR:-}" ]; then
   ./mvnw -q -B -DskipTests package
   GATEWAY_JAR=target/portal-gateway.jar
 fi
-"$JAVA" -Djarmode=tools -jar "$GATEWAY_JAR" extract --layers --destination "$WORK/extracted" >/dev/null
+# Extraction names the application's jar after the file; the Dockerfile's entry point runs
+# portal-gateway.jar, so a jar given under another name (GATEWAY_JAR=before.jar) is copied first.
+cp "$GATEWAY_JAR" "$WORK/portal-gateway.jar"
+"$JAVA" -Djarmode=tools -jar "$WORK/portal-gateway.jar" extract --layers --destination "$WORK/extracted" >/dev/null
 mkdir "$WORK/app"
 for layer in dependencies spring-boot-loader snapshot-dependencies application; do
   cp -r "$WORK/extracted/$layer/." "$WORK/app/"
@@ -77,6 +82,12 @@ ARGS=(--server.port=$PORT --management.server.port=$MPORT --gateway.workos.base-
   --gateway.rate-limit.portal-links.limit=100000000 --gateway.rate-limit.provider-icons.limit=100000000
   --gateway.rate-limit.portal-links.period=100ms --gateway.rate-limit.provider-icons.period=100ms
   --logging.level.audit=warn)
+# KEEP=1 keeps WORK (printed last) and this start as WORK/start.sh, for bench/ready-ab.sh.
+if [ -n "${KEEP:-}" ]; then
+  { echo "cd $(printf %q "$PWD")"; printf 'export JAVA_TOOL_OPTIONS=%q MALLOC_ARENA_MAX=%q WORKOS_API_KEY=%q\n' "$JAVA_TOOL_OPTIONS" "$MALLOC_ARENA_MAX" "$WORKOS_API_KEY"
+    printf 'exec'; printf ' %q' "${ENTRY[@]}" "${ARGS[@]}"; echo; } > "$WORK/start.sh"
+  echo "http://127.0.0.1:$MPORT/actuator/health/readiness" > "$WORK/ready-url"
+fi
 start() {
   "${ENTRY[@]}" "${ARGS[@]}" > "$WORK/gateway.log" 2>&1 &
   PID=$!
@@ -126,3 +137,4 @@ if [ -n "${NMT:-}" ]; then
        END {for (k in rss) printf "  %-28s %6.1f\n", k, rss[k] / 1024;
             printf "  %-28s %6.1f\n", "  of it written (relocated)", aotDirty / 1024}' "/proc/$PID/smaps"
 fi
+[ -z "${KEEP:-}" ] || echo "kept: $WORK"
