@@ -1,6 +1,6 @@
-# What bench/run.sh, bench/ab.sh and bench/image.sh share: the WorkOS stub (nginx), the gateway's settings and how a
-# gateway is started and measured. Sourced by them (from the repository's root, after WORK is set);
-# not run on its own.
+# What bench/run.sh, bench/ab.sh, bench/image.sh and bench/startup-steps.sh share: the WorkOS stub
+# (nginx), the gateway's settings and how a gateway is started and measured. Sourced by them (from the
+# repository's root, after WORK is set); not run on its own.
 
 TOKEN=bench-caller-token-0001
 STUB_PORT=${STUB_PORT:-18080}
@@ -84,6 +84,19 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 }
 stop_stub() { [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true; }
+
+# The image's way of starting, read where it is defined (bench/image.sh, bench/startup-steps.sh); each
+# takes the repository's root.
+# dockerfile_env <root> <name>: the value of the Dockerfile's ENV <name>="...".
+dockerfile_env() { sed -n "s/^ENV $2=\"\(.*\)\"$/\1/p" "$1/Dockerfile"; }
+# entry_point <root>: the words of the Dockerfile's ENTRYPOINT.
+entry_point() { sed -n 's/^ENTRYPOINT \[\(.*\)\]$/\1/p' "$1/Dockerfile" | tr -d '",'; }
+# chart_jvm_options <root>: the chart's default JVM options as a pod with its 384 MiB memory limit gets
+# them (jvm.options, maxDirectMemorySize, activeProcessorCount 1, and the limit, which a container
+# would give the JVM, as -XX:MaxRAM).
+chart_jvm_options() {
+  echo "$(sed -n 's/^  options: "\(.*\)"$/\1/p' "$1/helm/portal-gateway/values.yaml") -XX:MaxDirectMemorySize=64m -XX:ActiveProcessorCount=1 -XX:MaxRAM=384m"
+}
 
 HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
 # Quotas that never refuse, over 100 ms windows, so that the links' fair share holds about as many

@@ -57,10 +57,10 @@ printf '%s' '[{"provider":"GoogleOAuth","icon_url":"https://cdn.workos.com/provi
 start_stub "$WORK/one-icon.json"
 
 # The Dockerfile's runtime ENV, training run and entry point, read from the Dockerfile.
-IMAGE_OPTS=$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)"$/\1/p' "$OLDPWD/Dockerfile")
+IMAGE_OPTS=$(dockerfile_env "$OLDPWD" JAVA_TOOL_OPTIONS)
 # And its MALLOC_ARENA_MAX (glibc), for the training run and the gateway alike.
-export MALLOC_ARENA_MAX=$(sed -n 's/^ENV MALLOC_ARENA_MAX="\(.*\)"$/\1/p' "$OLDPWD/Dockerfile")
-ENTRY=($(sed -n 's/^ENTRYPOINT \[\(.*\)\]$/\1/p' "$OLDPWD/Dockerfile" | tr -d '",'))
+export MALLOC_ARENA_MAX=$(dockerfile_env "$OLDPWD" MALLOC_ARENA_MAX)
+ENTRY=($(entry_point "$OLDPWD"))
 ENTRY[0]=$JAVA
 # The training run: the script the Dockerfile's RUN mounts, given that RUN's java command line.
 TRAINING_RUN=$(sed -e ':a' -e '/\\$/{N;s/\\\n//;ba' -e '}' "$OLDPWD/Dockerfile" \
@@ -71,7 +71,7 @@ JAVA_TOOL_OPTIONS="$IMAGE_OPTS ${EXTRA_OPTS:-}" PORT=$PORT MANAGEMENT_PORT=$MPOR
   bash "$OLDPWD/${TRAINING[0]}" "${TRAINING[@]:1}" > "$WORK/train.log" 2>&1 \
   || { cat "$WORK/train.log" >&2; exit 1; }
 # The chart's default JVM options (jvm.options, maxDirectMemorySize, activeProcessorCount 1).
-CHART_OPTS="$(sed -n 's/^  options: "\(.*\)"$/\1/p' "$OLDPWD/helm/portal-gateway/values.yaml") -XX:MaxDirectMemorySize=64m -XX:ActiveProcessorCount=1 -XX:MaxRAM=384m ${EXTRA_OPTS:-}"
+CHART_OPTS="$(chart_jvm_options "$OLDPWD") ${EXTRA_OPTS:-}"
 export JAVA_TOOL_OPTIONS="$CHART_OPTS${NMT:+ -XX:NativeMemoryTracking=summary}"
 
 # Quotas that never refuse, over 100 ms windows: the links' fair share keeps one entry per link

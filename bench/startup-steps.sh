@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # On-demand: where the gateway's start goes, step by step (bench/StartupSteps.java), started the way
 # the image starts it: the extracted jar, the Dockerfile's JAVA_TOOL_OPTIONS replaced by the chart's
-# default JVM options with -XX:MaxRAM=384m (as bench/image.sh does), Spring AOT, the entry point's
-# options, and an AOT cache trained for this launcher by one start first. Prints each run's largest
+# default JVM options with -XX:MaxRAM=384m (as bench/image.sh does), the entry point's options
+# (Spring AOT among them), and an AOT cache trained for this launcher by one start first. Prints each run's largest
 # steps. Never part of `./mvnw verify`; about a minute.
 #
 #   bench/startup-steps.sh                       # builds the jar; 3 runs, 25 steps each
@@ -30,9 +30,13 @@ env -u JAVA_TOOL_OPTIONS "$JDK_BIN/javac" -nowarn -d "$WORK/classes" -cp "$WORK/
 env -u JAVA_TOOL_OPTIONS "$JDK_BIN/jar" cf "$WORK/startup-steps.jar" -C "$WORK/classes" .
 cd "$WORK/app"
 CP="$WORK/startup-steps.jar:portal-gateway.jar:$(ls lib/*.jar | tr '\n' ':')"
-export MALLOC_ARENA_MAX=$(sed -n 's/^ENV MALLOC_ARENA_MAX="\(.*\)"$/\1/p' "$OLDPWD/Dockerfile")
-export JAVA_TOOL_OPTIONS="$(sed -n 's/^  options: "\(.*\)"$/\1/p' "$OLDPWD/helm/portal-gateway/values.yaml") -XX:MaxDirectMemorySize=64m -XX:ActiveProcessorCount=1 -XX:MaxRAM=384m"
-OPTS=(--enable-native-access=ALL-UNNAMED -Djdk.reflect.useNativeAccessorOnly=true -Dspring.aot.enabled=true)
+export MALLOC_ARENA_MAX=$(dockerfile_env "$OLDPWD" MALLOC_ARENA_MAX)
+export JAVA_TOOL_OPTIONS=$(chart_jvm_options "$OLDPWD")
+# The entry point's JVM options, but its AOT cache (this launcher has its own) and its -jar.
+OPTS=()
+for word in $(entry_point "$OLDPWD"); do
+  case $word in java | -XX:AOTCache=* | -jar | *.jar) ;; *) OPTS+=("$word") ;; esac
+done
 HASH=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)
 ARGS=(--server.port=0 --management.server.port=0 --gateway.callers[0].name=bench
   --gateway.callers[0].token-sha256="$HASH" --gateway.callers[0].intents=sso --logging.level.root=warn)
