@@ -30,8 +30,11 @@ start() {
     kill -0 $pid 2>/dev/null || { cat "$1/gateway.log" >&2; exit 1; }
     sleep 0.01
   done
-  # The launcher's first thread only waits; the second runs main(). Clock ticks of 10 ms.
-  main=$(ls "/proc/$pid/task" | sort -n | sed -n 2p)
+  # The launcher's first thread (the pid) only waits; main() runs on the other thread still named
+  # "java" (thread ids wrap around, so not simply the next id). Clock ticks of 10 ms.
+  for main in $(ls "/proc/$pid/task"); do
+    [ "$main" != "$pid" ] && [ "$(cat "/proc/$pid/task/$main/comm")" = java ] && break
+  done
   echo "$(( ($(date +%s%N) - begin) / 1000000 )) $(awk '{print ($14 + $15) * 10}' "/proc/$pid/task/$main/stat")"
   kill $pid; wait $pid 2>/dev/null || true
 }
