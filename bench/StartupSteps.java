@@ -43,26 +43,30 @@ public class StartupSteps {
 			}
 		}
 		Map<String, Long> byKind = new TreeMap<>();
-		List<String[]> steps = new ArrayList<>();
+		List<Step> steps = new ArrayList<>();
 		for (TimelineEvent event : events) {
-			long own = event.getDuration().toNanos() - inside.getOrDefault(event.getStartupStep().getId(), 0L);
-			StringBuilder tags = new StringBuilder();
-			event.getStartupStep().getTags().forEach((tag) -> tags.append(' ').append(tag.getKey()).append('=').append(tag.getValue()));
+			long all = event.getDuration().toNanos();
+			long own = all - inside.getOrDefault(event.getStartupStep().getId(), 0L);
+			StringBuilder name = new StringBuilder(event.getStartupStep().getName());
+			event.getStartupStep().getTags().forEach((tag) -> name.append(' ').append(tag.getKey()).append('=').append(tag.getValue()));
 			byKind.merge(event.getStartupStep().getName(), own, Long::sum);
-			steps.add(new String[] { Long.toString(own), Long.toString(event.getDuration().toNanos()),
-					event.getStartupStep().getName() + tags });
+			steps.add(new Step(own, all, name.toString()));
 		}
-		steps.sort(Comparator.comparingLong((String[] step) -> Long.parseLong(step[0])).reversed());
+		steps.sort(Comparator.comparingLong(Step::ownNanos).reversed());
 		System.out.printf("SpringApplication.run: %d ms, %d steps%n%n%8s %8s  %s%n", runMillis, events.size(), "own ms",
 				"all ms", "step");
-		steps.stream().limit(rows).forEach((step) -> System.out.printf("%8.1f %8.1f  %s%n",
-				Long.parseLong(step[0]) / 1e6, Long.parseLong(step[1]) / 1e6, step[2]));
+		steps.stream().limit(rows).forEach((step) -> System.out.printf("%8.1f %8.1f  %s%n", step.ownNanos() / 1e6,
+				step.allNanos() / 1e6, step.name()));
 		System.out.printf("%n%8s  %s%n", "own ms", "by kind");
 		byKind.entrySet()
 			.stream()
 			.sorted(Map.Entry.<String, Long>comparingByValue().reversed())
 			.forEach((kind) -> System.out.printf("%8.1f  %s%n", kind.getValue() / 1e6, kind.getKey()));
 		context.close();
+	}
+
+	/** A step: its own time (without the steps inside it), all of it, its name and tags. */
+	record Step(long ownNanos, long allNanos, String name) {
 	}
 
 }

@@ -45,10 +45,8 @@ for i in $(seq 1 "$N"); do
   printf '%-6s %18s %18s\n' "$i" "${a/ / / }" "${b/ / / }"
   echo "$a $b" >> "$A/pairs"
 done
-awk '{aw[NR] = $1; ac[NR] = $2; bw[NR] = $3; bc[NR] = $4}
-     function median(v, n,   i, j, t) {
-       for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) {t = v[i]; v[i] = v[j]; v[j] = t}
-       return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-     }
-     END {n = NR; printf "%-6s %18s %18s\n", "median", median(aw, n) " / " median(ac, n), median(bw, n) " / " median(bc, n)}' "$A/pairs"
+median() { # of column <n> of the pairs
+  cut -d' ' -f"$1" "$A/pairs" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+printf '%-6s %18s %18s\n' median "$(median 1) / $(median 2)" "$(median 3) / $(median 4)"
 echo "A: $1, B: $2"
